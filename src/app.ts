@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import compress from '@fastify/compress';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config/schema.ts';
+import type { Database } from './db/database.ts';
+import { LayerCatalog, type AccessRule } from './catalog/layer.ts';
+import { installErrorHandling } from './http/error-handler.ts';
+import { registerDocs } from './http/docs.ts';
+import { registerHealth } from './http/health.ts';
+import { MODULES, type TerroirModule } from './modules/index.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database;
+    catalog: LayerCatalog;
+    config: Readonly<Config>;
+  }
+  interface FastifyContextConfig {
+    /** Who may call the route; checked in one place (src/auth once access control exists). */
+    access?: AccessRule;
+  }
+}
+
+export interface BuildOptions {
+  config: Readonly<Config>;
+  db: Database;
+  logger?: FastifyServerOptions['logger'];
+  modules?: TerroirModule[];
+}
+
+/** The query string with `geom` replaced by "provided": geometries are long and may be sensitive. */
+function redactUrl(url: string): string {
+  return url.replace(/([?&]geom=)[^&]*/g, '$1provided');
+}
+
+/**
+ * Builds the whole service without listening: the CLI and the tests share it. Infrastructure first
+ * (errors, CORS, compression, OpenAPI), then one encapsulated plugin per module under /api/<name>.
+ */
+export async function buildApp({ config, db, logger, modules = MODULES }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string; headers: Record<string, unknown> }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+          ip: req.ip,
+          ua: req.headers['user-agent'],
+        }),
+      },
+    },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    trustProxy: true,
+    bodyLimit: 4 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('db', db);
+  app.decorate('catalog', new LayerCatalog());
+  app.decorate('config', config);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installErrorHandling(app);
+
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id'] });
+  await app.register(compress, { threshold: 2048, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Terroir',
+        version: '0.1.0',
+        description:
+          'Agricultural and land reference geodata of France: API Carto compatible modules (codes postaux, cadastre, AOC, urbanisme, RPG), nomenclature and administrative units. JSON/GeoJSON in WGS84.',
+      },
+      tags: modules.map((m) => ({ name: m.name, description: m.description })),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/doc/ui', uiConfig: { url: '/api/doc' } as never });
+  // From here on every route must say who may call it (swagger-ui's own assets above are public docs).
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} declares no access rule`);
+  });
+  registerDocs(app, modules.map((m) => m.name));
+  registerHealth(app);
+  for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
+  await app.ready();
+  return app;
+}

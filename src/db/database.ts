@@ -1,0 +1,41 @@
+/**
+ * The one interface between Terroir and its storage. Both backends (embedded PGlite + PostGIS, and a
+ * PostgreSQL + PostGIS server) run the same SQL text; nothing above this file knows which one answers.
+ */
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  /** One statement, values bound as $1..$n (never spliced into the text). */
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** A multi-statement script without parameters (migrations). */
+  exec(script: string): Promise<void>;
+  /**
+   * Bulk load through COPY FROM (the fastest path of each backend). Rows are arrays in `columns`
+   * order; null/undefined become SQL NULL. Returns the number of rows written.
+   */
+  copyRows(table: string, columns: readonly string[], rows: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>): Promise<number>;
+}
+
+export interface Database extends Queryable {
+  readonly backend: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Text-format COPY encoding of one value (PostgreSQL "text" format, NULL as \N). */
+export function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  let s: string;
+  if (typeof value === 'string') s = value;
+  else if (value instanceof Date) s = value.toISOString();
+  else if (typeof value === 'object') s = JSON.stringify(value);
+  else s = String(value);
+  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+export function copyLine(row: readonly unknown[]): string {
+  let line = '';
+  for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + copyField(row[i]);
+  return line + '\n';
+}

@@ -1,0 +1,22 @@
+import type { Config } from '../config/schema.ts';
+import type { Database } from './database.ts';
+import { migrate } from './migrate.ts';
+import { openPglite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
+
+/** The backend the configuration names: a PostgreSQL server when DATABASE_URL is set, else embedded. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize' | 'statementTimeoutMs'>): Promise<Database> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config);
+  return openPglite(config.dataDir);
+}
+
+/** Opens and brings the schema up to date: what `serve` and `migrate` both need. */
+export async function openMigrated(config: Parameters<typeof openDatabase>[0]): Promise<{ db: Database; applied: string[] }> {
+  const db = await openDatabase(config);
+  try {
+    return { db, applied: await migrate(db) };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}

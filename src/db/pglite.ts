@@ -1,0 +1,85 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import { postgis } from '@electric-sql/pglite-postgis';
+import { copyLine, type Database, type Queryable, type Row } from './database.ts';
+import { acquireDataDirLock } from './lock.ts';
+
+/** Rows sent per COPY: bounds the memory of one blob while keeping COPY's speed. */
+const COPY_CHUNK_ROWS = 20_000;
+/** A first open (initdb + PostGIS) takes ~10 s on 2 cores; past this something is wrong, say so. */
+const OPEN_TIMEOUT_MS = 180_000;
+
+const parsers = { [types.INT8]: Number, [types.NUMERIC]: Number };
+
+type PgliteLike = Pick<PGlite, 'query' | 'exec'> | Transaction;
+
+function queryable(target: PgliteLike): Queryable {
+  return {
+    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+      const res = await target.query<T>(text, params as unknown[]);
+      return res.rows;
+    },
+    async exec(script: string) {
+      await target.exec(script);
+    },
+    async copyRows(table, columns, rows) {
+      const sql = `COPY ${table} (${columns.map((c) => `"${c}"`).join(', ')}) FROM '/dev/blob'`;
+      let chunk: string[] = [];
+      let total = 0;
+      const flush = async () => {
+        if (!chunk.length) return;
+        await target.query(sql, [], { blob: new Blob(chunk) });
+        total += chunk.length;
+        chunk = [];
+      };
+      for await (const row of rows as AsyncIterable<readonly unknown[]>) {
+        chunk.push(copyLine(row));
+        if (chunk.length >= COPY_CHUNK_ROWS) await flush();
+      }
+      await flush();
+      return total;
+    },
+  };
+}
+
+/**
+ * Opens (creating on first use) the embedded database under `<dataDir>/pg`. The directory is locked
+ * for this process; a lock left by a killed process is taken over and PostgreSQL's own stale
+ * postmaster.pid removed, so a crash never leaves a directory that will not open again.
+ */
+export async function openPglite(dataDir: string): Promise<Database> {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const pgdata = join(dir, 'pg');
+  const release = acquireDataDirLock(dir, () => rmSync(join(pgdata, 'postmaster.pid'), { force: true }));
+  let db: PGlite;
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`embedded database in ${pgdata} did not open within ${OPEN_TIMEOUT_MS / 1000} s`)),
+        OPEN_TIMEOUT_MS,
+      );
+      timer.unref();
+    });
+    db = await Promise.race([PGlite.create({ dataDir: pgdata, extensions: { postgis }, parsers }), timeout]);
+    clearTimeout(timer);
+  } catch (e) {
+    release();
+    throw e;
+  }
+  const base = queryable(db);
+  return {
+    backend: 'pglite',
+    ...base,
+    transaction: (fn) => db.transaction((tx) => fn(queryable(tx))),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { copyLine, type Database, type Queryable, type Row } from './database.ts';
+
+const typeParsers: Record<number, (v: string) => unknown> = { 20: Number, 1700: Number };
+const types = {
+  getTypeParser: (oid: number, format?: string) =>
+    typeParsers[oid] ?? (pg.types.getTypeParser as (o: number, f?: string) => (v: string) => unknown)(oid, format),
+};
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+      const res = await client.query<T>({ text, values: params as unknown[], types } as pg.QueryConfig);
+      return res.rows;
+    },
+    async exec(script: string) {
+      await client.query(script);
+    },
+    async copyRows(table, columns, rows) {
+      const run = async (c: pg.PoolClient) => {
+        const stream = c.query(copyFrom(`COPY ${table} (${columns.map((col) => `"${col}"`).join(', ')}) FROM STDIN`));
+        let total = 0;
+        async function* lines() {
+          let buf = '';
+          for await (const row of rows as AsyncIterable<readonly unknown[]>) {
+            buf += copyLine(row);
+            total++;
+            if (buf.length > 1 << 20) {
+              yield buf;
+              buf = '';
+            }
+          }
+          if (buf) yield buf;
+        }
+        await pipeline(Readable.from(lines()), stream);
+        return total;
+      };
+      if (client instanceof pg.Pool) {
+        const c = await client.connect();
+        try {
+          return await run(c);
+        } finally {
+          c.release();
+        }
+      }
+      return run(client as pg.PoolClient);
+    },
+  };
+}
+
+/**
+ * A pooled PostgreSQL + PostGIS server. Every statement runs under `statement_timeout`, so a
+ * pathological geometry query cannot hold a connection forever.
+ */
+export async function openPostgres(url: string, opts: { poolSize: number; statementTimeoutMs: number }): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize,
+    statement_timeout: opts.statementTimeoutMs,
+    application_name: 'terroir',
+  });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  await pool.query('SELECT 1');
+  const base = queryable(pool);
+  return {
+    backend: 'postgres',
+    ...base,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(queryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { notFound } from '../../http/problems.ts';
+import type { TerroirModule } from '../index.ts';
+
+const require = createRequire(import.meta.url);
+/** BAN / La Poste data shipped by the `codes-postaux` package (the reference serves the same, §7). */
+const { find } = require('codes-postaux') as { find: (cp: string) => CommunePostale[] };
+
+export interface CommunePostale {
+  codePostal: string;
+  codeCommune: string;
+  nomCommune: string;
+  libelleAcheminement: string;
+  ligne5?: string;
+}
+
+const CommunePostaleSchema = Type.Object({
+  codePostal: Type.String({ examples: ['29760'] }),
+  codeCommune: Type.String({ description: 'INSEE commune code', examples: ['29158'] }),
+  nomCommune: Type.String({ examples: ['Penmarch'] }),
+  libelleAcheminement: Type.String({ examples: ['PENMARCH'] }),
+  ligne5: Type.Optional(Type.String()),
+});
+
+async function plugin(app: FastifyInstance) {
+  app.get<{ Params: { codePostal: string } }>(
+    '/communes/:codePostal',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['codes-postaux'],
+        summary: 'Communes served by a postal code',
+        description: 'The communes (INSEE code, name, delivery label) associated with a 5-digit postal code.',
+        params: Type.Object({
+          codePostal: Type.String({ pattern: '^[0-9]{5}$', description: 'Postal code, 5 digits', examples: ['29760'] }),
+        }),
+        response: { 200: Type.Array(CommunePostaleSchema) },
+      },
+    },
+    async (req) => {
+      const communes = find(req.params.codePostal);
+      if (!communes.length) throw notFound(`no commune has postal code ${req.params.codePostal}`);
+      return communes;
+    },
+  );
+}
+
+const codesPostaux: TerroirModule = {
+  name: 'codes-postaux',
+  description: 'Communes associated with a postal code (API Carto "codes postaux").',
+  plugin,
+};
+export default codesPostaux;
