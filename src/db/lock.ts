@@ -34,7 +34,7 @@ export function acquireDataDirLock(dir: string, onStale: () => void): () => void
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const [pidText, host] = readFileSync(path, 'utf8').split('@');
       const pid = Number(pidText);
-      if (host === hostname() && Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
+      if (host === hostname() && Number.isInteger(pid) && (pid === process.pid || alive(pid))) {
         throw new DataDirLockedError(
           `data directory ${dir} is in use by process ${pid}; stop it or choose another TERROIR_DATA_DIR`,
         );

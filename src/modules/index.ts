@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Database } from '../db/database.ts';
 import codesPostaux from './codes-postaux/index.ts';
 
 export interface TerroirModule {
@@ -6,6 +7,11 @@ export interface TerroirModule {
   name: string;
   description: string;
   plugin: (app: FastifyInstance) => Promise<void>;
+  /**
+   * Loads the module's packaged reference data when it is missing or outdated (checked against
+   * terroir_dataset), so the work is done on the first start only. Called by `serve` after migrations.
+   */
+  bootstrap?: (db: Database, log: FastifyBaseLogger) => Promise<void>;
 }
 
 /** Every module the service mounts, in documentation order. */

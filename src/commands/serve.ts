@@ -1,0 +1,36 @@
+import type { Command } from './types.ts';
+import { openMigrated } from '../db/open.ts';
+import { buildApp } from '../app.ts';
+import { MODULES } from '../modules/index.ts';
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'start the HTTP service (migrations and first-start reference data included)',
+  usage: 'terroir serve [--port N] [--host H] [--data-dir DIR] [--database-url URL] [--log-level L]',
+  async run({ config }) {
+    const t0 = performance.now();
+    const { db, applied } = await openMigrated(config);
+    const app = await buildApp({ config, db });
+    if (applied.length) app.log.info({ applied }, 'migrations applied');
+    for (const m of MODULES) if (m.bootstrap) await m.bootstrap(db, app.log.child({ module: m.name }));
+    let closing = false;
+    const shutdown = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+      try {
+        await app.close();
+      } finally {
+        await db.close();
+      }
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    await app.listen({ port: config.port, host: config.host });
+    app.log.info(
+      { backend: db.backend, startupMs: Math.round(performance.now() - t0), rssMb: Math.round(process.memoryUsage().rss / 1e6) },
+      'terroir ready',
+    );
+  },
+};

@@ -1,0 +1,11 @@
+import type { Config } from '../config/schema.ts';
+
+/** A `terroir <name>` sub-command: its own flags (parsed with node:util parseArgs) and a run function. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Extra flags beyond the shared configuration flags (--port, --data-dir, --database-url...). */
+  options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+  run(ctx: { config: Readonly<Config>; values: Record<string, unknown>; positionals: string[] }): Promise<void>;
+}
