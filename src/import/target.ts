@@ -1,0 +1,117 @@
+/**
+ * The contract between the import engine (src/import/engine.ts: read, reproject, validate, swap) and
+ * the layers it loads. A module describes each layer it can load as an ImportTarget; the engine does
+ * everything else the same way for every layer, real files or generated ones.
+ *
+ * Every destination table has a `dataset_id text NOT NULL` column (indexed) and a WGS84 geometry
+ * column. An import replaces exactly the rows of its dataset id, in one transaction with the load:
+ * readers see the old rows or the new ones, never a mix, and a failed import leaves the old ones.
+ */
+import type { Queryable } from '../db/database.ts';
+
+export type ColumnType = 'text' | 'integer' | 'bigint' | 'double precision' | 'boolean' | 'date' | 'jsonb';
+export type TargetGeometryType = 'MultiPolygon' | 'MultiLineString' | 'MultiPoint' | 'Point';
+
+/** One feature as a reader yields it: properties keyed as published, geometry in the source CRS. */
+export interface SourceFeature {
+  /** 1-based position in its file, for error reports ("feature 1234"). */
+  index: number;
+  properties: Record<string, unknown>;
+  /** GeoJSON geometry object in the source CRS (decoded by the reader; transformed by PostGIS). */
+  geometry: { type: string; coordinates?: unknown; geometries?: unknown } | null;
+}
+
+export interface ImportContext {
+  /** Source file path (one of the files of the import). */
+  file: string;
+  /** Source CRS as an EPSG code: from .prj, GeoJSON `crs`, or --srid. */
+  srid: number;
+  /** Campaign year (--annee), for layers that have one (RPG). */
+  campagne?: number;
+  /** Free options from the command line (--option key=value), e.g. a commune code. */
+  options: Record<string, string>;
+}
+
+export interface TargetColumn {
+  name: string;
+  type: ColumnType;
+  /**
+   * The value for this column from a source feature, already of the column's type (string, number,
+   * boolean, Date, object for jsonb) or null. Throw an Error with a plain message to reject the
+   * feature; the engine reports file, feature index and message.
+   */
+  value: (f: SourceFeature, ctx: ImportContext) => unknown;
+}
+
+export interface ImportTarget {
+  /** Catalogue layer id, e.g. `rpg.parcelle`; `terroir import <layer> <files…>` selects by it. */
+  layer: string;
+  title: string;
+  /** Destination table, created by a migration of the owning module. */
+  table: string;
+  geometry: { column: string; type: TargetGeometryType };
+  columns: TargetColumn[];
+  /** Source formats this layer is published in, for `terroir import --help` and docs. */
+  formats: string[];
+  /** Requires --annee (RPG). */
+  requiresCampagne?: boolean;
+  /** The dataset an import replaces, e.g. `rpg.parcelle:2021`, `cadastre.parcelle:72187`. */
+  datasetId: (ctx: ImportContext) => string;
+  /** Metadata sheet defaults (RPG instruction §3.3), recorded in terroir_dataset. */
+  producer: string;
+  licence: string;
+  /**
+   * Runs inside the swap transaction after the new rows are in `table` (derived layers: a commune
+   * layer built from parcels, localisants from parcel centroids…).
+   */
+  afterLoad?: (tx: Queryable, datasetId: string, ctx: ImportContext) => Promise<void>;
+}
+
+/** Case-insensitive property access: published field names vary in case (`CODE_CULTU`, `code_cultu`). */
+export function prop(f: SourceFeature, ...names: string[]): unknown {
+  for (const n of names) {
+    if (n in f.properties) return f.properties[n];
+  }
+  const lower = new Map(Object.keys(f.properties).map((k) => [k.toLowerCase(), k]));
+  for (const n of names) {
+    const k = lower.get(n.toLowerCase());
+    if (k !== undefined) return f.properties[k];
+  }
+  return undefined;
+}
+
+/** Trimmed string or null (DBF fields come space-padded; empty means absent). */
+export function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const s = String(v).trim();
+  return s === '' ? null : s;
+}
+
+export function num(v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(String(v).trim().replace(',', '.'));
+  if (!Number.isFinite(n)) throw new Error(`not a number: ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function int(v: unknown): number | null {
+  const n = num(v);
+  if (n === null) return null;
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** The registry `terroir import` and the demo generator look layers up in. */
+export class ImportTargets {
+  readonly #targets = new Map<string, ImportTarget>();
+  register(t: ImportTarget): void {
+    if (this.#targets.has(t.layer)) throw new Error(`import target ${t.layer} registered twice`);
+    this.#targets.set(t.layer, t);
+  }
+  get(layer: string): ImportTarget | undefined {
+    return this.#targets.get(layer);
+  }
+  all(): ImportTarget[] {
+    return [...this.#targets.values()];
+  }
+}
