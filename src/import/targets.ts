@@ -1,7 +1,9 @@
 import { ImportTargets } from './target.ts';
+import { RPG_IMPORT_TARGETS } from '../modules/rpg/import.ts';
 
 /**
  * Every importable layer. Each module exports its targets from src/modules/<name>/import.ts and adds
  * them here (one line per module).
  */
 export const IMPORT_TARGETS = new ImportTargets();
+for (const t of RPG_IMPORT_TARGETS) IMPORT_TARGETS.register(t);
