@@ -69,6 +69,8 @@ export async function buildApp({ config, db, logger, modules = MODULES }: BuildO
     reply.header('x-request-id', req.id);
   });
   installErrorHandling(app);
+  // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id'] });
   await app.register(compress, { threshold: 2048, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });

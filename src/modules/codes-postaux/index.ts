@@ -36,6 +36,7 @@ async function plugin(app: FastifyInstance) {
         params: Type.Object({
           codePostal: Type.String({ pattern: '^[0-9]{5}$', description: 'Postal code, 5 digits', examples: ['29760'] }),
         }),
+        querystring: Type.Object({}, { additionalProperties: false }),
         response: { 200: Type.Array(CommunePostaleSchema) },
       },
     },
