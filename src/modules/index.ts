@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.ts';
 import codesPostaux from './codes-postaux/index.ts';
+import gpu from './gpu/index.ts';
 
 export interface TerroirModule {
   /** Public name: URL prefix `/api/<name>` and OpenAPI file `/api/doc/<name>.yml`. */
@@ -15,4 +16,4 @@ export interface TerroirModule {
 }
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux];
+export const MODULES: TerroirModule[] = [codesPostaux, gpu];

@@ -1,0 +1,54 @@
+/**
+ * The `municipality` layer is derived: every commune whose contour the administrative units hold
+ * (limites_commune, migration 0003, contours loaded by `terroir import`), with `is_rnu` computed at
+ * query time from the loaded documents (see layers.ts). Rows that came from GPU answers (the
+ * `gpu.municipality-apicarto` target) are kept as they are and win over derived ones.
+ */
+import type { Database } from '../../db/database.ts';
+
+export const DERIVED_DATASET = 'gpu.municipality:limites';
+
+export interface RefreshOptions {
+  /** Skip the work when the derived rows already match the communes that have a contour. */
+  onlyIfMissing?: boolean;
+}
+
+/**
+ * Rebuilds the derived municipality rows in one transaction. Returns the number of communes written,
+ * or null when nothing was done (no administrative units table, no contour, or already up to date).
+ */
+export async function refreshMunicipalities(db: Database, opts: RefreshOptions = {}): Promise<number | null> {
+  const [reg] = await db.query<{ t: string | null }>(`SELECT to_regclass('limites_commune')::text AS t`);
+  if (!reg.t) return null;
+  // Only communes not already published by a GPU answer: those rows carry the GPU's own flags.
+  const candidates = `FROM limites_commune c
+    WHERE c.geom IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM gpu_municipality m WHERE m.insee = c.code AND m.dataset_id <> '${DERIVED_DATASET}')`;
+  const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${candidates}`);
+  if (n === 0) return null;
+  if (opts.onlyIfMissing) {
+    const [{ d }] = await db.query<{ d: number }>('SELECT count(*)::int AS d FROM gpu_municipality WHERE dataset_id = $1', [DERIVED_DATASET]);
+    if (d === n) return null;
+  }
+  return db.transaction(async (tx) => {
+    await tx.query('DELETE FROM gpu_municipality WHERE dataset_id = $1', [DERIVED_DATASET]);
+    // GPU names are the upper-case unaccented form (`SAINT-NAZAIRE-LE-DESERT`): ADMIN EXPRESS NOM_M.
+    const rows = await tx.query<{ n: number }>(
+      `WITH ins AS (
+         INSERT INTO gpu_municipality (dataset_id, insee, name, is_rnu, is_deleted, is_coastline, the_geom)
+         SELECT $1, c.code, c.nom_m, NULL, false, NULL, ST_Multi(c.geom) ${candidates}
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM ins`,
+      [DERIVED_DATASET],
+    );
+    const written = rows[0].n;
+    await tx.query(
+      `INSERT INTO terroir_dataset (id, layer, source, producer, licence, feature_count, details)
+       VALUES ($1, 'gpu.municipality', 'limites_commune', 'IGN / INSEE (communes of the administrative units)', 'Licence Ouverte 2.0 (Etalab)', $2,
+               '{"derived": "is_rnu computed from the loaded documents"}'::jsonb)
+       ON CONFLICT (id) DO UPDATE SET feature_count = EXCLUDED.feature_count, imported_at = now()`,
+      [DERIVED_DATASET, written],
+    );
+    return written;
+  });
+}
