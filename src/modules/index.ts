@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.ts';
 import codesPostaux from './codes-postaux/index.ts';
+import rpg from './rpg/index.ts';
 import gpu from './gpu/index.ts';
 
 export interface TerroirModule {
@@ -16,4 +17,4 @@ export interface TerroirModule {
 }
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, gpu];
+export const MODULES: TerroirModule[] = [codesPostaux, rpg, gpu];
