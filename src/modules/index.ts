@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import codesPostaux from './codes-postaux/index.ts';
 import rpg from './rpg/index.ts';
 import gpu from './gpu/index.ts';
+import nomenclature from './nomenclature/index.ts';
 
 export interface TerroirModule {
   /** Public name: URL prefix `/api/<name>` and OpenAPI file `/api/doc/<name>.yml`. */
@@ -17,4 +18,4 @@ export interface TerroirModule {
 }
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, rpg, gpu];
+export const MODULES: TerroirModule[] = [codesPostaux, rpg, nomenclature, gpu];
