@@ -19,6 +19,8 @@ export interface SourceFeature {
   properties: Record<string, unknown>;
   /** GeoJSON geometry object in the source CRS (decoded by the reader; transformed by PostGIS). */
   geometry: { type: string; coordinates?: unknown; geometries?: unknown } | null;
+  /** The feature's own id when the format has one (GeoJSON `id`); absent for shapefiles. */
+  id?: string | number;
 }
 
 export interface ImportContext {
@@ -53,6 +55,12 @@ export interface ImportTarget {
   columns: TargetColumn[];
   /** Source formats this layer is published in, for `terroir import --help` and docs. */
   formats: string[];
+  /**
+   * Which members of a zip archive or directory hold this layer, tested on the member's base name
+   * (e.g. /ZONE_URBA/i for a GPU zip holding six layers). Absent: an archive must hold exactly one
+   * layer, or the user picks one with --entry.
+   */
+  match?: RegExp;
   /** Requires --annee (RPG). */
   requiresCampagne?: boolean;
   /** The dataset an import replaces, e.g. `rpg.parcelle:2021`, `cadastre.parcelle:72187`. */

@@ -1,0 +1,611 @@
+/**
+ * The import engine: streams SourceFeatures from any reader (or a generator), maps them through an
+ * ImportTarget, and swaps them into the target table in ONE transaction.
+ *
+ *   1. COPY every feature into an UNLOGGED staging table created inside the transaction: mapped
+ *      column values (checked against their declared types in JS, so that a bad value is reported
+ *      with its file and feature number) + the geometry as GeoJSON text + source and feature number.
+ *   2. CREATE TABLE … AS: ST_GeomFromGeoJSON → ST_SetSRID(source CRS) → ST_Transform(4326), invalid
+ *      geometries repaired with ST_MakeValid and flagged, then forced to the target type
+ *      (ST_CollectionExtract + ST_Multi). One pass over the rows; PostgreSQL may run it in parallel.
+ *   3. Count repaired / rejected (no geometry, nothing of the target type left, outside WGS84
+ *      bounds); --strict turns any of them into a failure.
+ *   4. DELETE the target's rows of the dataset ids, INSERT … SELECT the new ones, afterLoad, and
+ *      upsert the terroir_dataset row(s).
+ *
+ * Anything that throws rolls the whole transaction back: the tables created in it vanish and the
+ * rows served before the import are untouched. Re-importing a file replaces its dataset's rows with
+ * the same rows and updates the same dataset row: imports are idempotent.
+ */
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import type { Database, Queryable } from '../db/database.ts';
+import { ident } from '../db/sql.ts';
+import { ImportError, SourceError } from './errors.ts';
+import { checksumFiles, resolveSources, type ImportSource, type OpenedSource } from './sources.ts';
+import type { ColumnType, ImportContext, ImportTarget, SourceFeature, TargetColumn, TargetGeometryType } from './target.ts';
+
+export interface ImportProgress {
+  phase: 'read' | 'transform' | 'swap' | 'done';
+  /** Current file (ImportContext.file). */
+  file: string;
+  fileIndex: number;
+  fileCount: number;
+  /** Features read so far, all files. */
+  features: number;
+  /** Features the current file announces (a .dbf header), when known. */
+  expected?: number;
+  /** Features read from the current file. */
+  fileFeatures: number;
+  /** Bytes of the files' main streams read so far / in all (for an ETA when no count is known). */
+  bytes: number;
+  bytesTotal: number;
+  elapsedMs: number;
+}
+
+export interface ImportOptions {
+  /** --annee: campaign year (required by targets with requiresCampagne). */
+  campagne?: number;
+  /** --srid: source CRS, wins over .prj and GeoJSON `crs`. */
+  srid?: number;
+  /** --strict: a geometry that needs repair, or a feature that would be dropped, fails the import. */
+  strict?: boolean;
+  /** --option k=v, handed to the target as ImportContext.options. */
+  options?: Record<string, string>;
+  /** Metadata sheet overrides (default: the target's). */
+  producer?: string;
+  licence?: string;
+  vintage?: string;
+  /** Generated data (demo): recorded in terroir_dataset.synthetic. */
+  synthetic?: boolean;
+  /** --encoding: .dbf text encoding, wins over .cpg and the header. */
+  encoding?: string;
+  /** --entry: which members of an archive / directory to read (glob). */
+  entry?: string;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/** What the demo generator (or any code) passes to importFeatures. */
+export interface DatasetMeta {
+  /** The source as recorded in terroir_dataset.source (default ctx.file), e.g. `terroir-demo@0.1.0`. */
+  source?: string;
+  producer?: string;
+  licence?: string;
+  vintage?: string;
+  synthetic?: boolean;
+  checksum?: string;
+  strict?: boolean;
+  /** Merged into terroir_dataset.details. */
+  details?: Record<string, unknown>;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface FeatureIssue {
+  file: string;
+  feature: number;
+  reason: string;
+}
+
+export interface ImportSummary {
+  layer: string;
+  table: string;
+  datasets: { id: string; features: number; replaced: number }[];
+  files: { file: string; format: string; srid: number; crs: string; encoding?: string; features: number }[];
+  /** Features read from the sources (deleted .dbf records excluded). */
+  read: number;
+  /** Rows written to the target table. */
+  loaded: number;
+  /** Invalid geometries made valid with ST_MakeValid (loaded). */
+  repaired: number;
+  /** Features not loaded: no geometry, nothing of the target's type, or outside WGS84 bounds. */
+  rejected: number;
+  /** The first issues of each kind, with their reason. */
+  repairs: FeatureIssue[];
+  rejections: FeatureIssue[];
+  /** Rows of the same dataset ids replaced. */
+  replaced: number;
+  checksum?: string;
+  seconds: number;
+}
+
+/** Issues listed by name in the summary (the counts are complete). */
+const ISSUES_LISTED = 20;
+const PROGRESS_EVERY_MS = 100;
+
+/** One stream of features with the context its values are computed in. */
+interface LoadInput {
+  label: string;
+  /** For the dataset's `source`: a file name, `archive.zip/member`, or the caller's source name. */
+  display: string;
+  format: string;
+  files: string[];
+  bytesTotal: number;
+  bytesRead(): number;
+  open(): Promise<OpenedSource>;
+}
+
+const FORCE: Record<TargetGeometryType, (g: string) => string> = {
+  MultiPolygon: (g) => `ST_Multi(ST_CollectionExtract(${g}, 3))`,
+  MultiLineString: (g) => `ST_Multi(ST_CollectionExtract(${g}, 2))`,
+  MultiPoint: (g) => `ST_Multi(ST_CollectionExtract(${g}, 1))`,
+  // A Point layer takes a point, or a multipoint of one point; more points than one is a rejection.
+  Point: (g) => `(SELECT CASE WHEN ST_NumGeometries(e) = 1 THEN ST_GeometryN(e, 1) ELSE ST_GeomFromText('POINT EMPTY', 4326) END FROM (SELECT ST_CollectionExtract(${g}, 1) AS e) x)`,
+};
+
+const PART: Record<TargetGeometryType, string> = {
+  MultiPolygon: 'polygon',
+  MultiLineString: 'line',
+  MultiPoint: 'point',
+  Point: 'single point',
+};
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A column value checked against its declared type, in the form COPY's text format expects. */
+function checkValue(type: ColumnType, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case 'text':
+      if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+      if (typeof v !== 'string') throw new Error(`expected text, got ${typeof v}`);
+      if (v.includes('\0')) throw new Error('contains a NUL character');
+      return v;
+    case 'integer':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647)
+        throw new Error(`expected a 32-bit integer, got ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}`);
+      return v;
+    case 'bigint':
+      if (typeof v === 'bigint') return v;
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+      if (typeof v === 'string' && /^-?\d{1,19}$/.test(v)) return v;
+      throw new Error(`expected a 64-bit integer, got ${JSON.stringify(v)}`);
+    case 'double precision':
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`expected a finite number, got ${JSON.stringify(v)}`);
+      return v;
+    case 'boolean':
+      if (typeof v !== 'boolean') throw new Error(`expected a boolean, got ${JSON.stringify(v)}`);
+      return v;
+    case 'date': {
+      if (v instanceof Date) {
+        if (Number.isNaN(v.getTime())) throw new Error('invalid date');
+        return v.toISOString().slice(0, 10);
+      }
+      if (typeof v === 'string' && isoDate.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString().startsWith(v)) return v;
+      throw new Error(`expected a date (Date or YYYY-MM-DD), got ${JSON.stringify(v)}`);
+    }
+    case 'jsonb': {
+      const s = JSON.stringify(v);
+      if (s === undefined) throw new Error('not JSON-serialisable');
+      if (s.includes('\\u0000')) throw new Error('contains a NUL character');
+      return s;
+    }
+  }
+}
+
+function datasetIdOf(target: ImportTarget, ctx: ImportContext, label: string): string {
+  let id: string;
+  try {
+    id = target.datasetId(ctx);
+  } catch (e) {
+    throw new ImportError((e as Error).message, label);
+  }
+  if (typeof id !== 'string' || !id) throw new ImportError(`the ${target.layer} target gave no dataset id`, label);
+  return id;
+}
+
+/**
+ * Imports files (shapefiles loose or zipped, GeoJSON plain/.gz/sequences, directories) into a target.
+ * Rejects with an ImportError naming the file, the feature and the reason; the target's previous
+ * rows are then untouched.
+ */
+export async function importFiles(db: Database, target: ImportTarget, files: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
+  if (target.requiresCampagne && opts.campagne === undefined) throw new ImportError(`${target.layer} needs --annee (the campaign year)`);
+  const { sources, close } = await resolveSources(files, { entry: opts.entry, match: target.match });
+  try {
+    const allFiles = [...new Set(sources.flatMap((s) => s.files))];
+    const inputs: LoadInput[] = sources.map((s: ImportSource) => ({
+      label: s.label,
+      display: displayName(s.label, s.files),
+      format: s.format,
+      files: s.files,
+      bytesTotal: s.main.size,
+      bytesRead: () => s.main.bytesRead,
+      open: async () => {
+        try {
+          return await s.open(db, { encoding: opts.encoding });
+        } catch (e) {
+          throw e instanceof ImportError ? e : new ImportError((e as Error).message, s.label);
+        }
+      },
+    }));
+    return await load(db, target, inputs, {
+      campagne: opts.campagne,
+      srid: opts.srid,
+      options: opts.options ?? {},
+      strict: !!opts.strict,
+      producer: opts.producer,
+      licence: opts.licence,
+      vintage: opts.vintage,
+      synthetic: !!opts.synthetic,
+      onProgress: opts.onProgress,
+      checksum: async (labels) => {
+        const own = [...new Set(sources.filter((s) => labels.has(s.label)).flatMap((s) => s.files))];
+        return checksumFiles(own.length ? own : allFiles);
+      },
+      details: { encoding_option: opts.encoding, entry: opts.entry },
+    });
+  } finally {
+    close();
+  }
+}
+
+/** `dir/sub/a.shp` → `a.shp`; `dir/x.zip/inner/a.shp` → `x.zip/inner/a.shp`. */
+function displayName(label: string, files: string[]): string {
+  const archive = files.length === 1 && label.startsWith(`${files[0]}/`) ? files[0] : undefined;
+  return archive ? `${basename(archive)}/${label.slice(archive.length + 1)}` : basename(label);
+}
+
+/**
+ * Imports features from any iterable (the demo generator, a converter) through the same path as
+ * files: same mapping, checks, repair, transaction and dataset row. `ctx.srid` is the CRS of the
+ * geometries; `meta.synthetic` flags generated data.
+ */
+export async function importFeatures(
+  db: Database,
+  target: ImportTarget,
+  features: AsyncIterable<SourceFeature> | Iterable<SourceFeature>,
+  ctx: ImportContext,
+  meta: DatasetMeta = {},
+): Promise<ImportSummary> {
+  if (target.requiresCampagne && ctx.campagne === undefined) throw new ImportError(`${target.layer} needs a campaign year (ctx.campagne)`);
+  let count = 0;
+  const input: LoadInput = {
+    label: ctx.file,
+    display: meta.source ?? ctx.file,
+    format: 'features',
+    files: [],
+    bytesTotal: 0,
+    bytesRead: () => 0,
+    open: async () => ({
+      features: (async function* () {
+        for await (const f of features as AsyncIterable<SourceFeature>) {
+          count++;
+          yield f;
+        }
+      })(),
+      srid: () => ctx.srid,
+      crsNote: () => 'given by the caller',
+      expected: () => undefined,
+      encoding: () => undefined,
+    }),
+  };
+  return load(db, target, [input], {
+    campagne: ctx.campagne,
+    srid: ctx.srid,
+    options: ctx.options,
+    strict: !!meta.strict,
+    producer: meta.producer,
+    licence: meta.licence,
+    vintage: meta.vintage,
+    synthetic: !!meta.synthetic,
+    onProgress: meta.onProgress,
+    checksum: async () => ({ checksum: meta.checksum ?? null, perFile: [] }),
+    details: meta.details ?? {},
+  });
+}
+
+interface LoadOptions {
+  campagne?: number;
+  srid?: number;
+  options: Record<string, string>;
+  strict: boolean;
+  producer?: string;
+  licence?: string;
+  vintage?: string;
+  synthetic: boolean;
+  onProgress?: (p: ImportProgress) => void;
+  checksum: (labels: Set<string>) => Promise<{ checksum: string | null; perFile: unknown[] }>;
+  details: Record<string, unknown>;
+}
+
+interface SourceRun {
+  input: LoadInput;
+  ctx: ImportContext;
+  datasetId: string;
+  opened?: OpenedSource;
+  features: number;
+  srid?: number;
+}
+
+async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: LoadOptions): Promise<ImportSummary> {
+  const t0 = performance.now();
+  const table = ident(target.table);
+  const geomCol = ident(target.geometry.column);
+  const cols = target.columns;
+  for (const c of cols) ident(c.name);
+  if (o.srid !== undefined) await assertSrid(db, o.srid, '--srid');
+  const tag = randomBytes(6).toString('hex');
+  const stage = `terroir_stage_${tag}`;
+  const prep = `terroir_prep_${tag}`;
+  const runs: SourceRun[] = [];
+  let read = 0;
+  let lastProgress = 0;
+  const bytesTotal = inputs.reduce((n, i) => n + i.bytesTotal, 0);
+  const progress = (phase: ImportProgress['phase'], force = false) => {
+    if (!o.onProgress) return;
+    const now = performance.now();
+    if (!force && now - lastProgress < PROGRESS_EVERY_MS) return;
+    lastProgress = now;
+    const cur = runs[runs.length - 1];
+    o.onProgress({
+      phase,
+      file: cur?.input.label ?? inputs[0].label,
+      fileIndex: Math.max(0, runs.length - 1),
+      fileCount: inputs.length,
+      features: read,
+      expected: cur?.opened?.expected(),
+      fileFeatures: cur?.features ?? 0,
+      bytes: inputs.reduce((n, i) => n + i.bytesRead(), 0),
+      bytesTotal,
+      elapsedMs: now - t0,
+    });
+  };
+
+  async function* rows(): AsyncGenerator<unknown[]> {
+    for (let s = 0; s < inputs.length; s++) {
+      const input = inputs[s];
+      const opened = await input.open();
+      const srid = o.srid ?? opened.srid();
+      if (srid === undefined && input.format === 'shapefile')
+        throw new ImportError(`unknown CRS (${opened.crsNote()}): pass --srid (e.g. --srid 2154 for Lambert-93)`, input.label);
+      const ctx: ImportContext = { file: input.label, srid: srid ?? 4326, campagne: o.campagne, options: o.options };
+      const run: SourceRun = { input, ctx, datasetId: datasetIdOf(target, ctx, input.label), opened, features: 0 };
+      runs.push(run);
+      progress('read', true);
+      let feature = 0;
+      try {
+        for await (const f of opened.features) {
+          feature = f.index;
+          const row: unknown[] = new Array(cols.length + 3);
+          row[0] = s;
+          row[1] = f.index;
+          row[2] = f.geometry ? JSON.stringify(f.geometry) : null;
+          for (let k = 0; k < cols.length; k++) {
+            const c: TargetColumn = cols[k];
+            try {
+              row[k + 3] = checkValue(c.type, c.value(f, ctx));
+            } catch (e) {
+              throw new ImportError(`${c.name}: ${(e as Error).message}`, input.label, f.index);
+            }
+          }
+          run.features++;
+          read++;
+          if ((read & 255) === 0) progress('read');
+          yield row;
+        }
+      } catch (e) {
+        if (e instanceof ImportError) throw e;
+        if (e instanceof SourceError) throw new ImportError(e.reason, input.label, e.feature);
+        throw new ImportError((e as Error).message, input.label, feature ? feature + 1 : undefined);
+      }
+      run.srid = o.srid ?? opened.srid();
+      if (run.srid === undefined) throw new ImportError(`unrecognised CRS (${opened.crsNote()}): pass --srid`, input.label);
+    }
+  }
+
+  const result = await db.transaction(async (tx) => {
+    // A national file takes minutes: the service's per-statement timeout does not apply here. The
+    // notices ST_IsValid emits for each invalid geometry are counted, not printed.
+    await tx.query(`SET LOCAL statement_timeout = 0`);
+    await tx.query(`SET LOCAL client_min_messages = warning`);
+    const stageCols = ['_imp_src', '_imp_idx', '_imp_geom', ...cols.map((c) => c.name)];
+    await tx.exec(
+      `CREATE UNLOGGED TABLE ${stage} (_imp_src integer NOT NULL, _imp_idx integer NOT NULL, _imp_geom text` +
+        cols.map((c) => `, ${ident(c.name)} ${c.type}`).join('') +
+        `)`,
+    );
+    await tx.copyRows(stage, stageCols, rows());
+    progress('transform', true);
+
+    const srids = runs.map((r) => r.srid!);
+    for (const s of new Set(srids)) if (s !== o.srid) await assertSrid(tx, s, runs.find((r) => r.srid === s)!.input.label);
+    const colList = cols.map((c) => ident(c.name)).join(', ');
+    const colSel = cols.length ? `${colList}, ` : '';
+    const g0 = `ST_Transform(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(_imp_geom)), ($1::int[])[_imp_src + 1]), 4326)`;
+    const bad = `(_imp_g IS NULL OR ST_IsEmpty(_imp_g) OR ST_XMin(_imp_g) < -180 OR ST_XMax(_imp_g) > 180 OR ST_YMin(_imp_g) < -90 OR ST_YMax(_imp_g) > 90)`;
+    // OFFSET 0 keeps each level a separate subquery, so each expression is computed once per row.
+    const prepSql = `CREATE UNLOGGED TABLE ${prep} AS
+      SELECT *, ${bad} AS _imp_bad
+      FROM (SELECT _imp_src, _imp_idx, ${colSel}_imp_repaired, ${FORCE[target.geometry.type]('_imp_g1')} AS _imp_g
+            FROM (SELECT _imp_src, _imp_idx, ${colSel}_imp_repaired,
+                         CASE WHEN _imp_repaired THEN ST_MakeValid(_imp_g0) ELSE _imp_g0 END AS _imp_g1
+                  FROM (SELECT *, NOT ST_IsValid(_imp_g0) AS _imp_repaired
+                        FROM (SELECT _imp_src, _imp_idx, ${colSel}${g0} AS _imp_g0 FROM ${stage} OFFSET 0) a
+                        OFFSET 0) b
+                  OFFSET 0) c
+            OFFSET 0) d`;
+    await tx.query('SAVEPOINT terroir_prep');
+    try {
+      await tx.query(prepSql, [srids]);
+    } catch (e) {
+      await tx.query('ROLLBACK TO SAVEPOINT terroir_prep');
+      throw await diagnose(tx, stage, srids, runs, e as Error);
+    }
+    await tx.query('RELEASE SAVEPOINT terroir_prep');
+
+    const perSource = await tx.query<{ src: number; repaired: number; rejected: number; loaded: number }>(
+      `SELECT _imp_src AS src, count(*) FILTER (WHERE _imp_repaired AND NOT _imp_bad)::int AS repaired,
+              count(*) FILTER (WHERE _imp_bad)::int AS rejected, count(*) FILTER (WHERE NOT _imp_bad)::int AS loaded
+       FROM ${prep} GROUP BY _imp_src`,
+    );
+    const counts = {
+      repaired: perSource.reduce((n, r) => n + r.repaired, 0),
+      rejected: perSource.reduce((n, r) => n + r.rejected, 0),
+    };
+    const issue = (r: { _imp_src: number; _imp_idx: number; reason: string }): FeatureIssue => ({
+      file: runs[r._imp_src].input.label,
+      feature: r._imp_idx,
+      reason: r.reason,
+    });
+    const rejections = counts.rejected
+      ? (
+          await tx.query<{ _imp_src: number; _imp_idx: number; reason: string }>(
+            `SELECT _imp_src, _imp_idx,
+                    CASE WHEN _imp_g IS NULL THEN 'no geometry'
+                         WHEN ST_IsEmpty(_imp_g) THEN 'no ${PART[target.geometry.type]} in its geometry' || CASE WHEN _imp_repaired THEN ' once made valid' ELSE '' END
+                         ELSE 'outside WGS84 bounds once reprojected (wrong source CRS?)' END AS reason
+             FROM ${prep} WHERE _imp_bad ORDER BY _imp_src, _imp_idx LIMIT ${ISSUES_LISTED}`,
+          )
+        ).map(issue)
+      : [];
+    const repairs = counts.repaired
+      ? (
+          await tx.query<{ _imp_src: number; _imp_idx: number; reason: string }>(
+            `SELECT p._imp_src, p._imp_idx, 'invalid geometry made valid: ' || ST_IsValidReason(${g0.replace(/_imp_geom|_imp_src/g, (m) => `s.${m}`)}) AS reason
+             FROM (SELECT _imp_src, _imp_idx FROM ${prep} WHERE _imp_repaired AND NOT _imp_bad ORDER BY _imp_src, _imp_idx LIMIT ${ISSUES_LISTED}) p
+             JOIN ${stage} s USING (_imp_src, _imp_idx) ORDER BY 1, 2`,
+            [srids],
+          )
+        ).map(issue)
+      : [];
+    if (o.strict && (counts.repaired || counts.rejected)) {
+      const first = [...repairs, ...rejections].sort((a, b) => runs.findIndex((r) => r.input.label === a.file) - runs.findIndex((r) => r.input.label === b.file) || a.feature - b.feature)[0];
+      throw new ImportError(
+        `${first.reason} (--strict: ${counts.repaired} geometr${counts.repaired === 1 ? 'y' : 'ies'} to repair, ${counts.rejected} feature${counts.rejected === 1 ? '' : 's'} to reject)`,
+        first.file,
+        first.feature,
+      );
+    }
+    await tx.query(`DROP TABLE ${stage}`);
+
+    progress('swap', true);
+    const dsIds = runs.map((r) => r.datasetId);
+    const uniqueIds = [...new Set(dsIds)];
+    const replacedRows = await tx.query<{ dataset_id: string; n: number }>(
+      `WITH d AS (DELETE FROM ${table} WHERE dataset_id = ANY($1::text[]) RETURNING dataset_id) SELECT dataset_id, count(*)::int AS n FROM d GROUP BY dataset_id`,
+      [uniqueIds],
+    );
+    await tx.query(
+      `INSERT INTO ${table} (dataset_id, ${colSel}${geomCol})
+       SELECT ($1::text[])[_imp_src + 1], ${colSel}_imp_g FROM ${prep} WHERE NOT _imp_bad`,
+      [dsIds],
+    );
+    await tx.query(`DROP TABLE ${prep}`);
+    const loadedBy = new Map<string, number>();
+    for (const r of perSource) loadedBy.set(dsIds[r.src], (loadedBy.get(dsIds[r.src]) ?? 0) + r.loaded);
+    const loaded = [...loadedBy.values()].reduce((a, b) => a + b, 0);
+
+    const datasets: ImportSummary['datasets'] = [];
+    const seconds = (performance.now() - t0) / 1000;
+    for (const id of uniqueIds) {
+      const mine = runs.filter((r) => r.datasetId === id);
+      const first = mine[0];
+      if (target.afterLoad) {
+        try {
+          await target.afterLoad(tx, id, first.ctx);
+        } catch (e) {
+          throw new ImportError(`afterLoad of ${target.layer} failed: ${(e as Error).message}`, first.input.label);
+        }
+      }
+      const sums = await o.checksum(new Set(mine.map((r) => r.input.label)));
+      const srids = [...new Set(mine.map((r) => r.srid))];
+      const features = loadedBy.get(id) ?? 0;
+      const details = {
+        ...o.details,
+        files: sums.perFile,
+        sources: mine.map((r) => ({
+          file: r.input.display,
+          format: r.input.format,
+          srid: r.srid,
+          crs: r.opened?.crsNote(),
+          encoding: r.opened?.encoding(),
+          features: r.features,
+        })),
+        read: mine.reduce((n, r) => n + r.features, 0),
+        repaired: counts.repaired,
+        rejected: counts.rejected,
+        strict: o.strict,
+        options: o.options,
+        seconds: Math.round(seconds * 10) / 10,
+      };
+      await tx.query(
+        `INSERT INTO terroir_dataset (id, layer, campagne, source, producer, licence, vintage, source_srid, feature_count, checksum, synthetic, imported_at, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), $12::jsonb)
+         ON CONFLICT (id) DO UPDATE SET layer = EXCLUDED.layer, campagne = EXCLUDED.campagne, source = EXCLUDED.source,
+           producer = EXCLUDED.producer, licence = EXCLUDED.licence, vintage = EXCLUDED.vintage, source_srid = EXCLUDED.source_srid,
+           feature_count = EXCLUDED.feature_count, checksum = EXCLUDED.checksum, synthetic = EXCLUDED.synthetic,
+           imported_at = EXCLUDED.imported_at, details = EXCLUDED.details`,
+        [
+          id,
+          target.layer,
+          first.ctx.campagne ?? null,
+          mine.map((r) => r.input.display).join(', '),
+          o.producer ?? target.producer,
+          o.licence ?? target.licence,
+          o.vintage ?? (first.ctx.campagne !== undefined ? String(first.ctx.campagne) : null),
+          srids.length === 1 ? srids[0] : null,
+          features,
+          sums.checksum,
+          o.synthetic,
+          JSON.stringify(details),
+        ],
+      );
+      datasets.push({ id, features, replaced: replacedRows.find((r) => r.dataset_id === id)?.n ?? 0 });
+    }
+    return { datasets, loaded, counts, rejections, repairs };
+  });
+
+  // The embedded backend has no autovacuum: refresh the planner's statistics of the table now.
+  if (db.backend === 'pglite') await db.query(`ANALYZE ${table}`);
+  const summary: ImportSummary = {
+    layer: target.layer,
+    table: target.table,
+    datasets: result.datasets,
+    files: runs.map((r) => ({
+      file: r.input.label,
+      format: r.input.format,
+      srid: r.srid!,
+      crs: r.opened?.crsNote() ?? '',
+      encoding: r.opened?.encoding(),
+      features: r.features,
+    })),
+    read,
+    loaded: result.loaded,
+    repaired: result.counts.repaired,
+    rejected: result.counts.rejected,
+    repairs: result.repairs,
+    rejections: result.rejections,
+    replaced: result.datasets.reduce((n, d) => n + d.replaced, 0),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  progress('done', true);
+  return summary;
+}
+
+async function assertSrid(db: Queryable, srid: number, where: string): Promise<void> {
+  if (!Number.isInteger(srid) || srid <= 0) throw new ImportError(`not an EPSG code: ${srid}`, where);
+  const [r] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM spatial_ref_sys WHERE srid = $1', [srid]);
+  if (!r.n) throw new ImportError(`EPSG:${srid} is not a CRS PostGIS knows (spatial_ref_sys)`, where);
+}
+
+/**
+ * After the geometry statement failed: find the first feature whose geometry cannot be read,
+ * reprojected or repaired (a per-row exception handler, run only on this failure path).
+ */
+async function diagnose(tx: Queryable, stage: string, srids: number[], runs: SourceRun[], err: Error): Promise<ImportError> {
+  await tx.exec(`CREATE OR REPLACE FUNCTION pg_temp.terroir_geom_error(j text, srid integer) RETURNS text LANGUAGE plpgsql AS $f$
+    DECLARE g geometry;
+    BEGIN
+      g := ST_Transform(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(j)), srid), 4326);
+      IF g IS NOT NULL AND NOT ST_IsValid(g) THEN g := ST_MakeValid(g); END IF;
+      RETURN NULL;
+    EXCEPTION WHEN OTHERS THEN RETURN SQLERRM;
+    END $f$`);
+  const [row] = await tx.query<{ _imp_src: number; _imp_idx: number; e: string }>(
+    `SELECT _imp_src, _imp_idx, e FROM (SELECT _imp_src, _imp_idx, pg_temp.terroir_geom_error(_imp_geom, ($1::int[])[_imp_src + 1]) AS e FROM ${stage}) x
+     WHERE e IS NOT NULL ORDER BY _imp_src, _imp_idx LIMIT 1`,
+    [srids],
+  );
+  if (!row) return new ImportError(`geometry processing failed: ${err.message}`);
+  return new ImportError(`bad geometry: ${row.e}`, runs[row._imp_src].input.label, row._imp_idx);
+}
