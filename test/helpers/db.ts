@@ -15,6 +15,8 @@ export interface TestDb {
   db: Database;
   /** The embedded data directory (PGlite only). */
   dataDir?: string;
+  /** The database URL (PostgreSQL only). */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ async function freshPostgres(url: string): Promise<TestDb> {
   await migrate(db);
   return {
     db,
+    url: u.toString(),
     async close() {
       await db.close();
       const c = new pg.Client({ connectionString: url });
