@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.ts';
 import codesPostaux from './codes-postaux/index.ts';
+import cadastre from './cadastre/index.ts';
 import rpg from './rpg/index.ts';
 import gpu from './gpu/index.ts';
 import nomenclature from './nomenclature/index.ts';
@@ -18,4 +19,4 @@ export interface TerroirModule {
 }
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, rpg, nomenclature, gpu];
+export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, nomenclature, gpu];
