@@ -1,6 +1,7 @@
 import { ImportTargets } from './target.ts';
 import { RPG_IMPORT_TARGETS } from '../modules/rpg/import.ts';
 import { CADASTRE_IMPORT_TARGETS } from '../modules/cadastre/import.ts';
+import { GPU_IMPORT_TARGETS } from '../modules/gpu/import.ts';
 
 /**
  * Every importable layer. Each module exports its targets from src/modules/<name>/import.ts and adds
@@ -9,3 +10,4 @@ import { CADASTRE_IMPORT_TARGETS } from '../modules/cadastre/import.ts';
 export const IMPORT_TARGETS = new ImportTargets();
 for (const t of RPG_IMPORT_TARGETS) IMPORT_TARGETS.register(t);
 for (const t of CADASTRE_IMPORT_TARGETS) IMPORT_TARGETS.register(t);
+for (const t of GPU_IMPORT_TARGETS) IMPORT_TARGETS.register(t);

@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS gpu_document (
   name          text,                -- IDURBA, e.g. 30014_PLU_20171013
   gpu_doc_id    text,
   gpu_status    text,
-  gpu_timestamp timestamptz,
+  gpu_timestamp text,                -- as the GPU answers it: 2021-04-01T13:26:11Z
   du_type       text,                -- PLU, PLUi, POS, CC, PSMV
   -- DOC_URBA attributes (CNIG), kept for the record and for later routes
   typedoc       text,

@@ -94,8 +94,7 @@ export const GPU_LAYERS: GpuLayer[] = [
     descriptor: layer('document', 'gpu_document', 'Documents d\u2019urbanisme', [
       gid,
       ...names('id', 'grid_name', 'grid_title', 'name', 'gpu_doc_id', 'gpu_status'),
-      p('gpu_timestamp', 'string', `to_char(t.gpu_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`),
-      ...names('partition', 'du_type'),
+      ...names('gpu_timestamp', 'partition', 'du_type'),
     ]),
   },
   {
