@@ -3,9 +3,10 @@ import { loadConfig, ConfigError } from './config/load.ts';
 import type { Command } from './commands/types.ts';
 import { serve } from './commands/serve.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { importCommand } from './commands/import.ts';
 
 /** Every sub-command; each lives in src/commands/<name>.ts. */
-const COMMANDS: Command[] = [serve, migrateCommand];
+const COMMANDS: Command[] = [serve, migrateCommand, importCommand];
 
 const SHARED_OPTIONS = {
   port: { type: 'string' },

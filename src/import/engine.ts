@@ -22,6 +22,7 @@ import { basename } from 'node:path';
 import type { Database, Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
 import { ImportError, SourceError } from './errors.ts';
+import { geojsonToWkbHex, GeometryError } from './wkb.ts';
 import { checksumFiles, resolveSources, type ImportSource, type OpenedSource } from './sources.ts';
 import type { ColumnType, ImportContext, ImportTarget, SourceFeature, TargetColumn, TargetGeometryType } from './target.ts';
 
@@ -89,7 +90,7 @@ export interface FeatureIssue {
 export interface ImportSummary {
   layer: string;
   table: string;
-  datasets: { id: string; features: number; replaced: number }[];
+  datasets: { id: string; features: number; replaced: number; checksum?: string }[];
   files: { file: string; format: string; srid: number; crs: string; encoding?: string; features: number }[];
   /** Features read from the sources (deleted .dbf records excluded). */
   read: number;
@@ -104,8 +105,9 @@ export interface ImportSummary {
   rejections: FeatureIssue[];
   /** Rows of the same dataset ids replaced. */
   replaced: number;
-  checksum?: string;
   seconds: number;
+  /** Seconds per step: read (+COPY), transform, checks, delete, insert, indexes, dataset, commit[, analyze]. */
+  timings: Record<string, number>;
 }
 
 /** Issues listed by name in the summary (the counts are complete). */
@@ -326,10 +328,16 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
   if (o.srid !== undefined) await assertSrid(db, o.srid, '--srid');
   const tag = randomBytes(6).toString('hex');
   const stage = `terroir_stage_${tag}`;
-  const prep = `terroir_prep_${tag}`;
   const runs: SourceRun[] = [];
   let read = 0;
   let lastProgress = 0;
+  const timings: Record<string, number> = {};
+  let tMark = t0;
+  const mark = (step: string) => {
+    const now = performance.now();
+    timings[step] = Math.round((timings[step] ?? 0) * 1000 + (now - tMark)) / 1000;
+    tMark = now;
+  };
   const bytesTotal = inputs.reduce((n, i) => n + i.bytesTotal, 0);
   const progress = (phase: ImportProgress['phase'], force = false) => {
     if (!o.onProgress) return;
@@ -366,14 +374,20 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
       try {
         for await (const f of opened.features) {
           feature = f.index;
-          const row: unknown[] = new Array(cols.length + 3);
+          const row: unknown[] = new Array(cols.length + 4);
           row[0] = s;
           row[1] = f.index;
-          row[2] = f.geometry ? JSON.stringify(f.geometry) : null;
+          row[2] = ctx.srid;
+          try {
+            row[3] = f.geometry ? geojsonToWkbHex(f.geometry) : null;
+          } catch (e) {
+            if (e instanceof GeometryError) throw new ImportError(`bad geometry: ${e.message}`, input.label, f.index);
+            throw e;
+          }
           for (let k = 0; k < cols.length; k++) {
             const c: TargetColumn = cols[k];
             try {
-              row[k + 3] = checkValue(c.type, c.value(f, ctx));
+              row[k + 4] = checkValue(c.type, c.value(f, ctx));
             } catch (e) {
               throw new ImportError(`${c.name}: ${(e as Error).message}`, input.label, f.index);
             }
@@ -398,76 +412,108 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
     // notices ST_IsValid emits for each invalid geometry are counted, not printed.
     await tx.query(`SET LOCAL statement_timeout = 0`);
     await tx.query(`SET LOCAL client_min_messages = warning`);
-    const stageCols = ['_imp_src', '_imp_idx', '_imp_geom', ...cols.map((c) => c.name)];
+    if (db.backend === 'postgres') {
+      // JIT compilation of these one-off statements costs more than it saves; index builds get room.
+      await tx.query(`SET LOCAL jit = off`);
+      await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+    }
+    // Validity is a generated column: PostgreSQL computes it while it ingests the COPY, in its own
+    // process, at the same time as this one reads and maps the next features. It is the validity of
+    // the source geometry, in its own CRS (as published).
+    const stageCols = ['_imp_src', '_imp_idx', '_imp_srid', '_imp_geom', ...cols.map((c) => c.name)];
     await tx.exec(
-      `CREATE UNLOGGED TABLE ${stage} (_imp_src integer NOT NULL, _imp_idx integer NOT NULL, _imp_geom text` +
+      `CREATE UNLOGGED TABLE ${stage} (_imp_src integer NOT NULL, _imp_idx integer NOT NULL, _imp_srid integer NOT NULL, _imp_geom geometry` +
         cols.map((c) => `, ${ident(c.name)} ${c.type}`).join('') +
-        `)`,
+        `, _imp_valid boolean GENERATED ALWAYS AS (ST_IsValid(_imp_geom)) STORED)`,
     );
-    await tx.copyRows(stage, stageCols, rows());
+    await tx.query('SAVEPOINT terroir_copy');
+    try {
+      await tx.copyRows(stage, stageCols, rows());
+    } catch (e) {
+      if (e instanceof ImportError) throw e;
+      await tx.query('ROLLBACK TO SAVEPOINT terroir_copy');
+      throw await diagnoseCopy(tx, e as Error, runs, inputs, o.srid);
+    }
+    await tx.query('RELEASE SAVEPOINT terroir_copy');
+    mark('read');
     progress('transform', true);
+    // Hashing the files (CPU in this process) overlaps with PostgreSQL's work from here on.
+    const sumsBy = new Map<string, Promise<{ checksum: string | null; perFile: unknown[] }>>();
+    for (const id of new Set(runs.map((r) => r.datasetId))) {
+      const p = o.checksum(new Set(runs.filter((r) => r.datasetId === id).map((r) => r.input.label)));
+      p.catch(() => {});
+      sumsBy.set(id, p);
+    }
 
     const srids = runs.map((r) => r.srid!);
     for (const s of new Set(srids)) if (s !== o.srid) await assertSrid(tx, s, runs.find((r) => r.srid === s)!.input.label);
-    const colList = cols.map((c) => ident(c.name)).join(', ');
-    const colSel = cols.length ? `${colList}, ` : '';
-    const g0 = `ST_Transform(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(_imp_geom)), ($1::int[])[_imp_src + 1]), 4326)`;
-    const bad = `(_imp_g IS NULL OR ST_IsEmpty(_imp_g) OR ST_XMin(_imp_g) < -180 OR ST_XMax(_imp_g) > 180 OR ST_YMin(_imp_g) < -90 OR ST_YMax(_imp_g) > 90)`;
-    // OFFSET 0 keeps each level a separate subquery, so each expression is computed once per row.
-    const prepSql = `CREATE UNLOGGED TABLE ${prep} AS
-      SELECT *, ${bad} AS _imp_bad
-      FROM (SELECT _imp_src, _imp_idx, ${colSel}_imp_repaired, ${FORCE[target.geometry.type]('_imp_g1')} AS _imp_g
-            FROM (SELECT _imp_src, _imp_idx, ${colSel}_imp_repaired,
-                         CASE WHEN _imp_repaired THEN ST_MakeValid(_imp_g0) ELSE _imp_g0 END AS _imp_g1
-                  FROM (SELECT *, NOT ST_IsValid(_imp_g0) AS _imp_repaired
-                        FROM (SELECT _imp_src, _imp_idx, ${colSel}${g0} AS _imp_g0 FROM ${stage} OFFSET 0) a
-                        OFFSET 0) b
-                  OFFSET 0) c
-            OFFSET 0) d`;
+    // A GeoJSON whose `crs` member came after its features: its rows are reprojected again.
+    for (let k = 0; k < runs.length; k++)
+      if (runs[k].srid !== runs[k].ctx.srid) await tx.query(`UPDATE ${stage} SET _imp_srid = $1 WHERE _imp_src = $2`, [runs[k].srid, k]);
+
+    // Reprojection in one CREATE TABLE AS, which PostgreSQL runs with parallel workers (PROJ is the
+    // most expensive step of the load: ~1 µs per vertex).
+    const prep = `terroir_prep_${tag}`;
+    const colList0 = cols.map((c) => ident(c.name)).join(', ');
+    const colSel0 = cols.length ? `${colList0}, ` : '';
     await tx.query('SAVEPOINT terroir_prep');
     try {
-      await tx.query(prepSql, [srids]);
+      await tx.query(
+        `CREATE UNLOGGED TABLE ${prep} AS SELECT _imp_src, _imp_idx, ${colSel0}_imp_valid, ST_Transform(ST_SetSRID(_imp_geom, _imp_srid), 4326) AS _imp_g FROM ${stage}`,
+      );
     } catch (e) {
       await tx.query('ROLLBACK TO SAVEPOINT terroir_prep');
-      throw await diagnose(tx, stage, srids, runs, e as Error);
+      throw await diagnose(tx, stage, runs, e as Error);
     }
     await tx.query('RELEASE SAVEPOINT terroir_prep');
+    mark('transform');
 
-    const perSource = await tx.query<{ src: number; repaired: number; rejected: number; loaded: number }>(
-      `SELECT _imp_src AS src, count(*) FILTER (WHERE _imp_repaired AND NOT _imp_bad)::int AS repaired,
-              count(*) FILTER (WHERE _imp_bad)::int AS rejected, count(*) FILTER (WHERE NOT _imp_bad)::int AS loaded
-       FROM ${prep} GROUP BY _imp_src`,
-    );
-    const counts = {
-      repaired: perSource.reduce((n, r) => n + r.repaired, 0),
-      rejected: perSource.reduce((n, r) => n + r.rejected, 0),
+    const colList = cols.map((c) => ident(c.name)).join(', ');
+    const colSel = cols.length ? `${colList}, ` : '';
+    const force = FORCE[target.geometry.type];
+    const fixed = `(CASE WHEN _imp_valid THEN _imp_g ELSE ST_MakeValid(_imp_g) END)`;
+    const outOfBounds = `ST_XMin(_imp_g) < -180 OR ST_XMax(_imp_g) > 180 OR ST_YMin(_imp_g) < -90 OR ST_YMax(_imp_g) > 90`;
+    // One scan returns what is not plainly loadable: repaired geometries and rejected features.
+    let flagged: { s: number; i: number; valid: boolean; code: number }[];
+    await tx.query('SAVEPOINT terroir_checks');
+    try {
+      flagged = await tx.query(
+        `SELECT _imp_src AS s, _imp_idx AS i, _imp_valid AS valid,
+                CASE WHEN _imp_g IS NULL THEN 1 WHEN ST_IsEmpty(${force(fixed)}) THEN 2 WHEN ${outOfBounds} THEN 3 ELSE 0 END AS code
+         FROM ${prep}
+         WHERE _imp_g IS NULL OR NOT _imp_valid OR ${outOfBounds} OR ST_IsEmpty(${force('_imp_g')})`,
+      );
+    } catch (e) {
+      await tx.query('ROLLBACK TO SAVEPOINT terroir_checks');
+      throw await diagnose(tx, stage, runs, e as Error);
+    }
+    await tx.query('RELEASE SAVEPOINT terroir_checks');
+    flagged.sort((a, b) => a.s - b.s || a.i - b.i);
+    const badRows = flagged.filter((r) => r.code > 0);
+    const repairedLoaded = flagged.filter((r) => r.code === 0 && r.valid === false);
+    const reasons = new Map<string, string>();
+    if (repairedLoaded.length) {
+      const first = repairedLoaded.slice(0, ISSUES_LISTED);
+      for (const r of await tx.query<{ s: number; i: number; reason: string }>(
+        `SELECT _imp_src AS s, _imp_idx AS i, ST_IsValidReason(_imp_geom) AS reason FROM ${stage} p
+         JOIN unnest($1::int[], $2::int[]) AS x(s, i) ON p._imp_src = x.s AND p._imp_idx = x.i`,
+        [first.map((r) => r.s), first.map((r) => r.i)],
+      ))
+        reasons.set(`${r.s}:${r.i}`, r.reason);
+    }
+    await tx.query(`DROP TABLE ${stage}`);
+    const counts = { repaired: repairedLoaded.length, rejected: badRows.length };
+    mark('checks');
+    const REASON: Record<number, (repaired: boolean) => string> = {
+      1: () => 'no geometry',
+      2: (r) => `no ${PART[target.geometry.type]} in its geometry${r ? ' once made valid' : ''}`,
+      3: () => 'outside WGS84 bounds once reprojected (wrong source CRS?)',
     };
-    const issue = (r: { _imp_src: number; _imp_idx: number; reason: string }): FeatureIssue => ({
-      file: runs[r._imp_src].input.label,
-      feature: r._imp_idx,
-      reason: r.reason,
-    });
-    const rejections = counts.rejected
-      ? (
-          await tx.query<{ _imp_src: number; _imp_idx: number; reason: string }>(
-            `SELECT _imp_src, _imp_idx,
-                    CASE WHEN _imp_g IS NULL THEN 'no geometry'
-                         WHEN ST_IsEmpty(_imp_g) THEN 'no ${PART[target.geometry.type]} in its geometry' || CASE WHEN _imp_repaired THEN ' once made valid' ELSE '' END
-                         ELSE 'outside WGS84 bounds once reprojected (wrong source CRS?)' END AS reason
-             FROM ${prep} WHERE _imp_bad ORDER BY _imp_src, _imp_idx LIMIT ${ISSUES_LISTED}`,
-          )
-        ).map(issue)
-      : [];
-    const repairs = counts.repaired
-      ? (
-          await tx.query<{ _imp_src: number; _imp_idx: number; reason: string }>(
-            `SELECT p._imp_src, p._imp_idx, 'invalid geometry made valid: ' || ST_IsValidReason(${g0.replace(/_imp_geom|_imp_src/g, (m) => `s.${m}`)}) AS reason
-             FROM (SELECT _imp_src, _imp_idx FROM ${prep} WHERE _imp_repaired AND NOT _imp_bad ORDER BY _imp_src, _imp_idx LIMIT ${ISSUES_LISTED}) p
-             JOIN ${stage} s USING (_imp_src, _imp_idx) ORDER BY 1, 2`,
-            [srids],
-          )
-        ).map(issue)
-      : [];
+    const issue = (s: number, i: number, reason: string): FeatureIssue => ({ file: runs[s].input.label, feature: i, reason });
+    const rejections = badRows.slice(0, ISSUES_LISTED).map((r) => issue(r.s, r.i, REASON[r.code](r.valid === false)));
+    const repairs = repairedLoaded
+      .slice(0, ISSUES_LISTED)
+      .map((r) => issue(r.s, r.i, `invalid geometry made valid (${reasons.get(`${r.s}:${r.i}`) ?? 'invalid'}, in the source CRS)`));
     if (o.strict && (counts.repaired || counts.rejected)) {
       const first = [...repairs, ...rejections].sort((a, b) => runs.findIndex((r) => r.input.label === a.file) - runs.findIndex((r) => r.input.label === b.file) || a.feature - b.feature)[0];
       throw new ImportError(
@@ -476,23 +522,28 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
         first.feature,
       );
     }
-    await tx.query(`DROP TABLE ${stage}`);
 
     progress('swap', true);
     const dsIds = runs.map((r) => r.datasetId);
     const uniqueIds = [...new Set(dsIds)];
+    const rebuild = await dropIndexesIfEmpty(tx, table);
     const replacedRows = await tx.query<{ dataset_id: string; n: number }>(
       `WITH d AS (DELETE FROM ${table} WHERE dataset_id = ANY($1::text[]) RETURNING dataset_id) SELECT dataset_id, count(*)::int AS n FROM d GROUP BY dataset_id`,
       [uniqueIds],
     );
+    mark('delete');
     await tx.query(
       `INSERT INTO ${table} (dataset_id, ${colSel}${geomCol})
-       SELECT ($1::text[])[_imp_src + 1], ${colSel}_imp_g FROM ${prep} WHERE NOT _imp_bad`,
-      [dsIds],
+       SELECT ($1::text[])[_imp_src + 1], ${colSel}${force(fixed)} FROM ${prep} p` +
+        (badRows.length ? ` WHERE NOT EXISTS (SELECT 1 FROM unnest($2::int[], $3::int[]) AS x(s, i) WHERE p._imp_src = x.s AND p._imp_idx = x.i)` : ''),
+      badRows.length ? [dsIds, badRows.map((r) => r.s), badRows.map((r) => r.i)] : [dsIds],
     );
+    mark('insert');
     await tx.query(`DROP TABLE ${prep}`);
+    for (const def of rebuild) await tx.query(def);
+    mark('indexes');
     const loadedBy = new Map<string, number>();
-    for (const r of perSource) loadedBy.set(dsIds[r.src], (loadedBy.get(dsIds[r.src]) ?? 0) + r.loaded);
+    runs.forEach((r, k) => loadedBy.set(r.datasetId, (loadedBy.get(r.datasetId) ?? 0) + r.features - badRows.filter((b) => b.s === k).length));
     const loaded = [...loadedBy.values()].reduce((a, b) => a + b, 0);
 
     const datasets: ImportSummary['datasets'] = [];
@@ -507,7 +558,8 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
           throw new ImportError(`afterLoad of ${target.layer} failed: ${(e as Error).message}`, first.input.label);
         }
       }
-      const sums = await o.checksum(new Set(mine.map((r) => r.input.label)));
+      const sums = await sumsBy.get(id)!;
+      const srcs = new Set(mine.map((r) => runs.indexOf(r)));
       const srids = [...new Set(mine.map((r) => r.srid))];
       const features = loadedBy.get(id) ?? 0;
       const details = {
@@ -522,8 +574,8 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
           features: r.features,
         })),
         read: mine.reduce((n, r) => n + r.features, 0),
-        repaired: counts.repaired,
-        rejected: counts.rejected,
+        repaired: repairedLoaded.filter((r) => srcs.has(r.s)).length,
+        rejected: badRows.filter((r) => srcs.has(r.s)).length,
         strict: o.strict,
         options: o.options,
         seconds: Math.round(seconds * 10) / 10,
@@ -550,13 +602,18 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
           JSON.stringify(details),
         ],
       );
-      datasets.push({ id, features, replaced: replacedRows.find((r) => r.dataset_id === id)?.n ?? 0 });
+      datasets.push({ id, features, replaced: replacedRows.find((r) => r.dataset_id === id)?.n ?? 0, checksum: sums.checksum ?? undefined });
     }
+    mark('dataset');
     return { datasets, loaded, counts, rejections, repairs };
   });
 
+  mark('commit');
   // The embedded backend has no autovacuum: refresh the planner's statistics of the table now.
-  if (db.backend === 'pglite') await db.query(`ANALYZE ${table}`);
+  if (db.backend === 'pglite') {
+    await db.query(`ANALYZE ${table}`);
+    mark('analyze');
+  }
   const summary: ImportSummary = {
     layer: target.layer,
     table: target.table,
@@ -577,6 +634,7 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
     rejections: result.rejections,
     replaced: result.datasets.reduce((n, d) => n + d.replaced, 0),
     seconds: (performance.now() - t0) / 1000,
+    timings,
   };
   progress('done', true);
   return summary;
@@ -589,23 +647,72 @@ async function assertSrid(db: Queryable, srid: number, where: string): Promise<v
 }
 
 /**
- * After the geometry statement failed: find the first feature whose geometry cannot be read,
- * reprojected or repaired (a per-row exception handler, run only on this failure path).
+ * After a statement over the staged rows failed (GEOS or PROJ raising on one geometry): find the
+ * first feature at fault with a per-row exception handler, run only on this failure path.
  */
-async function diagnose(tx: Queryable, stage: string, srids: number[], runs: SourceRun[], err: Error): Promise<ImportError> {
-  await tx.exec(`CREATE OR REPLACE FUNCTION pg_temp.terroir_geom_error(j text, srid integer) RETURNS text LANGUAGE plpgsql AS $f$
+async function diagnose(tx: Queryable, stage: string, runs: SourceRun[], err: Error): Promise<ImportError> {
+  await tx.exec(`CREATE OR REPLACE FUNCTION pg_temp.terroir_geom_error(j geometry, srid integer) RETURNS text LANGUAGE plpgsql AS $f$
     DECLARE g geometry;
     BEGIN
-      g := ST_Transform(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(j)), srid), 4326);
-      IF g IS NOT NULL AND NOT ST_IsValid(g) THEN g := ST_MakeValid(g); END IF;
+      g := ST_Transform(ST_SetSRID(j, srid), 4326);
+      IF g IS NOT NULL AND NOT ST_IsValid(j) THEN g := ST_MakeValid(g); END IF;
+      PERFORM ST_IsEmpty(ST_CollectionExtract(g));
       RETURN NULL;
     EXCEPTION WHEN OTHERS THEN RETURN SQLERRM;
     END $f$`);
   const [row] = await tx.query<{ _imp_src: number; _imp_idx: number; e: string }>(
-    `SELECT _imp_src, _imp_idx, e FROM (SELECT _imp_src, _imp_idx, pg_temp.terroir_geom_error(_imp_geom, ($1::int[])[_imp_src + 1]) AS e FROM ${stage}) x
+    `SELECT _imp_src, _imp_idx, e FROM (SELECT _imp_src, _imp_idx, pg_temp.terroir_geom_error(_imp_geom, _imp_srid) AS e FROM ${stage}) x
      WHERE e IS NOT NULL ORDER BY _imp_src, _imp_idx LIMIT 1`,
-    [srids],
   );
   if (!row) return new ImportError(`geometry processing failed: ${err.message}`);
   return new ImportError(`bad geometry: ${row.e}`, runs[row._imp_src].input.label, row._imp_idx);
+}
+
+/**
+ * The COPY itself failed inside PostgreSQL: a geometry PROJ cannot reproject (the generated column
+ * raised), or a value PostgreSQL refused. The stream position is not a feature number (the embedded
+ * backend sends COPY in chunks), so the sources are read again into a plain staging table and the
+ * culprit found row by row. Features given as an iterable cannot be read twice: their error is
+ * reported as PostgreSQL gave it.
+ */
+async function diagnoseCopy(tx: Queryable, err: Error, runs: SourceRun[], inputs: LoadInput[], srid?: number): Promise<ImportError> {
+  if (inputs.some((i) => i.format === 'features')) return new ImportError(`the database refused a row: ${err.message}`, runs[runs.length - 1]?.input.label);
+  const stage = `terroir_diag_${randomBytes(6).toString('hex')}`;
+  await tx.exec(`CREATE TEMP TABLE ${stage} (_imp_src integer, _imp_idx integer, _imp_srid integer, _imp_geom geometry)`);
+  async function* again() {
+    for (let s = 0; s < inputs.length; s++) {
+      const opened = await inputs[s].open();
+      const sr = srid ?? opened.srid() ?? 4326;
+      for await (const f of opened.features) yield [s, f.index, sr, f.geometry ? geojsonToWkbHex(f.geometry) : null];
+    }
+  }
+  try {
+    await tx.copyRows(stage, ['_imp_src', '_imp_idx', '_imp_srid', '_imp_geom'], again());
+  } catch {
+    return new ImportError(`the database refused a row: ${err.message}`, runs[runs.length - 1]?.input.label);
+  }
+  const found = await diagnose(tx, stage, runs.length ? runs : inputs.map((input) => ({ input }) as SourceRun), err);
+  return found.feature === undefined ? new ImportError(`the database refused a row: ${err.message}`, runs[runs.length - 1]?.input.label) : found;
+}
+
+/**
+ * A first load (the table holds no row at all): its secondary indexes are dropped and built again
+ * after the INSERT, inside the transaction. A bulk build is several times faster than maintaining a
+ * GiST and five B-trees row by row; the ACCESS EXCLUSIVE lock this takes only makes readers of an
+ * empty table wait. A table that already serves rows keeps its indexes (readers never wait).
+ * Indexes backing constraints are kept.
+ */
+async function dropIndexesIfEmpty(tx: Queryable, table: string): Promise<string[]> {
+  const empty = async () => (await tx.query<{ e: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${table}) AS e`))[0].e;
+  if (!(await empty())) return [];
+  await tx.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+  if (!(await empty())) return [];
+  const idx = await tx.query<{ name: string; def: string }>(
+    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+     FROM pg_index i WHERE i.indrelid = $1::regclass
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
+    [table],
+  );
+  for (const i of idx) await tx.query(`DROP INDEX ${i.name}`);
+  return idx.map((i) => i.def);
 }

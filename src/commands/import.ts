@@ -1,0 +1,83 @@
+import type { Command } from './types.ts';
+import { openMigrated } from '../db/open.ts';
+import { importFiles } from '../import/engine.ts';
+import { formatSummary, progressReporter } from '../import/progress.ts';
+import { IMPORT_TARGETS } from '../import/targets.ts';
+
+/** A usage error (exit code 2), like the ones node:util parseArgs raises. */
+function usageError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+}
+
+function integer(name: string, v: unknown, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^-?\d+$/.test(String(v)) || n < min || n > max) throw usageError(`--${name} must be an integer between ${min} and ${max}, got "${v}"`);
+  return n;
+}
+
+function layerList(): string {
+  const targets = IMPORT_TARGETS.all();
+  if (!targets.length) return 'no importable layer is registered';
+  return `Layers:\n${targets.map((t) => `  ${t.layer.padEnd(26)} ${t.title}${t.requiresCampagne ? ' (needs --annee)' : ''}\n  ${''.padEnd(26)} formats: ${t.formats.join('; ')}`).join('\n')}`;
+}
+
+export const importCommand: Command = {
+  name: 'import',
+  summary:
+    'load a layer from its published files (shapefile loose or zipped, GeoJSON plain/.gz/NDJSON, a directory): reprojected to WGS84, replaced in one transaction',
+  usage:
+    'terroir import <layer> <file…> [--annee N] [--srid N] [--strict] [--option k=v]… [--producer P] [--licence L] [--vintage V] [--encoding E] [--entry GLOB] [--json]',
+  options: {
+    annee: { type: 'string' },
+    srid: { type: 'string' },
+    strict: { type: 'boolean' },
+    option: { type: 'string', multiple: true },
+    producer: { type: 'string' },
+    licence: { type: 'string' },
+    vintage: { type: 'string' },
+    encoding: { type: 'string' },
+    entry: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ config, values, positionals }) {
+    const [layer, ...files] = positionals;
+    if (!layer) {
+      console.log(`${importCommand.usage}\n\n${layerList()}`);
+      return;
+    }
+    const target = IMPORT_TARGETS.get(layer);
+    if (!target) throw usageError(`unknown layer "${layer}"\n${layerList()}`);
+    if (!files.length) throw usageError(`no file given for ${layer} (formats: ${target.formats.join('; ')})`);
+    const options: Record<string, string> = {};
+    for (const kv of (values.option as string[] | undefined) ?? []) {
+      const m = /^([A-Za-z0-9_.-]+)=(.*)$/s.exec(kv);
+      if (!m) throw usageError(`--option expects key=value, got "${kv}"`);
+      options[m[1]] = m[2];
+    }
+    const campagne = integer('annee', values.annee, 1900, 2999);
+    const srid = integer('srid', values.srid, 1, 999999);
+    if (target.requiresCampagne && campagne === undefined) throw usageError(`${layer} needs --annee (the campaign year)`);
+    const { db } = await openMigrated(config);
+    const progress = progressReporter();
+    try {
+      const summary = await importFiles(db, target, files, {
+        campagne,
+        srid,
+        strict: !!values.strict,
+        options,
+        producer: values.producer as string | undefined,
+        licence: values.licence as string | undefined,
+        vintage: values.vintage as string | undefined,
+        encoding: values.encoding as string | undefined,
+        entry: values.entry as string | undefined,
+        onProgress: (p) => progress.onProgress(p),
+      });
+      progress.stop();
+      console.log(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+    } finally {
+      progress.stop();
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * Progress of `terroir import`: a cli-progress bar (features, features/s, ETA) on a terminal, plain
+ * log lines every few seconds otherwise (CI logs, pipes), always on stderr so that stdout keeps only
+ * the summary.
+ */
+import cliProgress from 'cli-progress';
+import { basename } from 'node:path';
+import type { ImportProgress, ImportSummary } from './engine.ts';
+
+export interface ProgressReporter {
+  onProgress(p: ImportProgress): void;
+  stop(): void;
+}
+
+const PHASE: Record<ImportProgress['phase'], string> = {
+  read: 'reading',
+  transform: 'reprojecting (PostGIS)',
+  swap: 'swapping into the table',
+  done: 'done',
+};
+
+function rate(p: ImportProgress): number {
+  return p.elapsedMs > 0 ? Math.round((p.features * 1000) / p.elapsedMs) : 0;
+}
+
+/** Fraction done: by the feature count a .dbf announces, else by bytes of the source files. */
+function fraction(p: ImportProgress): number | undefined {
+  if (p.fileCount === 1 && p.expected) return Math.min(1, p.fileFeatures / p.expected);
+  if (p.bytesTotal > 0) return Math.min(1, p.bytes / p.bytesTotal);
+  return undefined;
+}
+
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr, tty = !!stream.isTTY): ProgressReporter {
+  if (tty) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: '{phase} {file} [{bar}] {percentage}% | {features} features | {rate} features/s | ETA {eta_formatted}',
+        barsize: 30,
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 50,
+        fps: 10,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      onProgress(p) {
+        const f = fraction(p);
+        const payload = { phase: PHASE[p.phase], file: basename(p.file), features: p.features, rate: rate(p) };
+        const value = Math.round((f ?? 0) * 1000);
+        if (!started) {
+          bar.start(1000, value, payload);
+          started = true;
+        } else bar.update(p.phase === 'read' ? value : 1000, payload);
+      },
+      stop() {
+        if (started) bar.stop();
+      },
+    };
+  }
+  let last = 0;
+  let phase = '';
+  return {
+    onProgress(p) {
+      const now = p.elapsedMs;
+      if (p.phase === phase && now - last < 5000) return;
+      last = now;
+      phase = p.phase;
+      const f = fraction(p);
+      const eta = f && f > 0 && p.phase === 'read' ? ` ETA ${Math.round(((1 - f) * now) / f / 1000)} s,` : '';
+      stream.write(
+        `[import] ${PHASE[p.phase]} ${basename(p.file)}: ${p.features} features${f !== undefined && p.phase === 'read' ? ` (${Math.round(f * 100)}%)` : ''},${eta} ${rate(p)} features/s, ${(now / 1000).toFixed(1)} s\n`,
+      );
+    },
+    stop() {},
+  };
+}
+
+/** The human summary printed after an import. */
+export function formatSummary(s: ImportSummary): string {
+  const lines = [
+    `${s.layer} → ${s.table}: read ${s.read}, loaded ${s.loaded}, repaired ${s.repaired}, rejected ${s.rejected}, replaced ${s.replaced} (old rows), ${s.seconds.toFixed(1)} s (${Math.round(s.read / Math.max(s.seconds, 1e-3))} features/s)`,
+  ];
+  for (const f of s.files) lines.push(`  ${f.file}: ${f.features} features, ${f.format}, EPSG:${f.srid} (${f.crs})${f.encoding ? `, ${f.encoding}` : ''}`);
+  for (const d of s.datasets) lines.push(`  dataset ${d.id}: ${d.features} features${d.checksum ? `, sha256 ${d.checksum.slice(0, 16)}…` : ''}`);
+  if (s.repairs.length) {
+    lines.push(`  repaired (first ${s.repairs.length} of ${s.repaired}):`);
+    for (const r of s.repairs) lines.push(`    ${r.file}: feature ${r.feature}: ${r.reason}`);
+  }
+  if (s.rejections.length) {
+    lines.push(`  rejected (first ${s.rejections.length} of ${s.rejected}):`);
+    for (const r of s.rejections) lines.push(`    ${r.file}: feature ${r.feature}: ${r.reason}`);
+  }
+  return lines.join('\n');
+}
