@@ -29,8 +29,15 @@ export interface FeaturePage {
 /** Decimal digits of output coordinates: 1e-8° ≈ 1 mm, well under the 1e-6° conformance tolerance. */
 const COORD_DIGITS = 8;
 
-export function propertiesSql(layer: LayerDescriptor): string {
-  const pairs = layer.properties.map((p) => `'${p.name}', ${p.sql ?? `t.${ident(p.name)}`}`);
+/**
+ * What a property's SQL may write for the request's input geometry (WGS84), for properties that
+ * depend on it, e.g. AOC `contains` = `ST_Contains({{input_geom}}, t.geom)`. queryFeatures binds the
+ * geometry there; without a `geom` in the request it reads NULL.
+ */
+export const INPUT_GEOM = '{{input_geom}}';
+
+export function propertiesSql(layer: LayerDescriptor, inputGeom = 'NULL::geometry'): string {
+  const pairs = layer.properties.map((p) => `'${p.name}', ${(p.sql ?? `t.${ident(p.name)}`).split(INPUT_GEOM).join(inputGeom)}`);
   // json_build_object takes at most 100 arguments: chain halves for wide layers.
   const chunks: string[] = [];
   for (let i = 0; i < pairs.length; i += 40) chunks.push(`jsonb_build_object(${pairs.slice(i, i + 40).join(', ')})`);
@@ -74,12 +81,16 @@ export async function queryFeatures(db: Queryable, layer: LayerDescriptor, q: Fe
   const where = whereSql(layer, q, params);
   const g = `t.${ident(layer.geometryColumn)}`;
   const table = ident(layer.table);
+  const inputGeom =
+    q.geom && layer.properties.some((p) => p.sql?.includes(INPUT_GEOM))
+      ? `ST_SetSRID(ST_GeomFromGeoJSON(${params.add(q.geom.geojson)}), 4326)`
+      : undefined;
   const sql = `SELECT json_build_object(
       'type', 'Feature',
       'id', ${params.add(layer.featureIdPrefix + '.')} || t.${ident(layer.idColumn)},
       'geometry', ST_AsGeoJSON(${g}, ${COORD_DIGITS})::json,
       'geometry_name', ${params.add(layer.geometryName)}::text,
-      'properties', ${propertiesSql(layer)},
+      'properties', ${propertiesSql(layer, inputGeom)},
       'bbox', CASE WHEN ${g} IS NULL THEN NULL ELSE json_build_array(ST_XMin(${g}), ST_YMin(${g}), ST_XMax(${g}), ST_YMax(${g})) END
     )::text AS feature,
     ST_XMin(${g}) AS x0, ST_YMin(${g}) AS y0, ST_XMax(${g}) AS x1, ST_YMax(${g}) AS y1

@@ -1,5 +1,6 @@
 import { ImportTargets } from './target.ts';
 import { RPG_IMPORT_TARGETS } from '../modules/rpg/import.ts';
+import { AOC_IMPORT_TARGETS } from '../modules/aoc/import.ts';
 import { CADASTRE_IMPORT_TARGETS } from '../modules/cadastre/import.ts';
 import { GPU_IMPORT_TARGETS } from '../modules/gpu/import.ts';
 
@@ -9,5 +10,6 @@ import { GPU_IMPORT_TARGETS } from '../modules/gpu/import.ts';
  */
 export const IMPORT_TARGETS = new ImportTargets();
 for (const t of RPG_IMPORT_TARGETS) IMPORT_TARGETS.register(t);
+for (const t of AOC_IMPORT_TARGETS) IMPORT_TARGETS.register(t);
 for (const t of CADASTRE_IMPORT_TARGETS) IMPORT_TARGETS.register(t);
 for (const t of GPU_IMPORT_TARGETS) IMPORT_TARGETS.register(t);

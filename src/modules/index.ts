@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import codesPostaux from './codes-postaux/index.ts';
 import cadastre from './cadastre/index.ts';
 import rpg from './rpg/index.ts';
+import aoc from './aoc/index.ts';
 import gpu from './gpu/index.ts';
 import nomenclature from './nomenclature/index.ts';
 
@@ -19,4 +20,4 @@ export interface TerroirModule {
 }
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, nomenclature, gpu];
+export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, gpu];
