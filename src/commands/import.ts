@@ -1,6 +1,6 @@
 import type { Command } from './types.ts';
 import { openMigrated } from '../db/open.ts';
-import { importFiles } from '../import/engine.ts';
+import { importFiles, type ImportProgress } from '../import/engine.ts';
 import { formatSummary, progressReporter } from '../import/progress.ts';
 import { IMPORT_TARGETS } from '../import/targets.ts';
 
@@ -61,7 +61,7 @@ export const importCommand: Command = {
     const { db } = await openMigrated(config);
     const progress = progressReporter();
     try {
-      const summary = await importFiles(db, target, files, {
+      const opts = {
         campagne,
         srid,
         strict: !!values.strict,
@@ -71,10 +71,12 @@ export const importCommand: Command = {
         vintage: values.vintage as string | undefined,
         encoding: values.encoding as string | undefined,
         entry: values.entry as string | undefined,
-        onProgress: (p) => progress.onProgress(p),
-      });
+        onProgress: (p: ImportProgress) => progress.onProgress(p),
+      };
+      // A multi-layer source (a CNIG document folder) is loaded by its target, one engine run per layer.
+      const summaries = target.importSource ? await target.importSource(db, files, opts) : [await importFiles(db, target, files, opts)];
       progress.stop();
-      console.log(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+      console.log(values.json ? JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2) : summaries.map(formatSummary).join('\n'));
     } finally {
       progress.stop();
       await db.close();

@@ -7,7 +7,8 @@
  * column. An import replaces exactly the rows of its dataset id, in one transaction with the load:
  * readers see the old rows or the new ones, never a mix, and a failed import leaves the old ones.
  */
-import type { Queryable } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { ImportOptions, ImportSummary } from './engine.ts';
 
 export type ColumnType = 'text' | 'integer' | 'bigint' | 'double precision' | 'boolean' | 'date' | 'jsonb';
 export type TargetGeometryType = 'MultiPolygon' | 'MultiLineString' | 'MultiPoint' | 'Point';
@@ -73,6 +74,12 @@ export interface ImportTarget {
    * layer built from parcels, localisants from parcel centroids…).
    */
   afterLoad?: (tx: Queryable, datasetId: string, ctx: ImportContext) => Promise<void>;
+  /**
+   * For sources that hold several layers at once (a CNIG document folder: zones, prescriptions,
+   * DOC_URBA…): the target loads them itself, calling the engine once per layer, and
+   * `terroir import <layer> <files…>` calls this instead of importFiles. Absent for ordinary layers.
+   */
+  importSource?: (db: Database, files: string[], opts: ImportOptions) => Promise<ImportSummary[]>;
 }
 
 /** Case-insensitive property access: published field names vary in case (`CODE_CULTU`, `code_cultu`). */

@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Database } from '../../db/database.ts';
-import { importFeatures, importFiles, type ImportSummary } from '../../import/engine.ts';
+import { importFeatures, importFiles, type ImportOptions, type ImportSummary } from '../../import/engine.ts';
 import { ImportError } from '../../import/errors.ts';
 import { DbfText, decodeRecord, encodingFromCpg, parseDbfHeader } from '../../formats/shapefile-dbf.ts';
 import { prop, text, type ImportTarget, type SourceFeature } from '../../import/target.ts';
@@ -95,6 +95,7 @@ export interface CnigImportOptions {
   encoding?: string;
   strict?: boolean;
   onLayer?: (layer: string, summary: ImportSummary | null) => void;
+  onProgress?: ImportOptions['onProgress'];
 }
 
 export interface CnigImportSummary {
@@ -103,6 +104,8 @@ export interface CnigImportSummary {
   duType: string | null;
   communes: string[];
   layers: { layer: string; file: string | null; loaded: number; replaced: number; repaired: number; rejected: number }[];
+  /** The engine's summary of each layer loaded or emptied. */
+  summaries: ImportSummary[];
 }
 
 async function hasRows(db: Database, table: string, datasetId: string): Promise<boolean> {
@@ -162,30 +165,45 @@ export async function importCnigFolder(db: Database, dir: string, opts: CnigImpo
   if (idurba) options.idurba = idurba;
   if (communes.length) options.communes = communes.join(',');
 
-  const summary: CnigImportSummary = { partition, idurba, duType, communes, layers: [] };
+  const summary: CnigImportSummary = { partition, idurba, duType, communes, layers: [], summaries: [] };
   for (const [name, target] of LAYERS) {
     const file = folder.layers.get(name) ?? null;
     let s: ImportSummary | null = null;
     if (file) {
-      s = await importFiles(db, target, [file], { options, strict: opts.strict, encoding: opts.encoding });
+      s = await importFiles(db, target, [file], { options, strict: opts.strict, encoding: opts.encoding, onProgress: opts.onProgress });
     } else if (await hasRows(db, target.table, target.datasetId({ file: dir, srid: 4326, options }))) {
       // The new version of the document has no such layer: its old rows go.
       s = await importFeatures(db, target, [], { file: `${basename(dir)} (no ${name})`, srid: 4326, options }, { source: `${basename(dir)} (no ${name})` });
     }
     opts.onLayer?.(target.layer, s);
+    if (s) summary.summaries.push(s);
     summary.layers.push({ layer: target.layer, file, loaded: s?.loaded ?? 0, replaced: s?.replaced ?? 0, repaired: s?.repaired ?? 0, rejected: s?.rejected ?? 0 });
   }
 
   if (docRows.length) {
     const geometry = await perimeter(db, partition, communes);
     if (!geometry) throw new ImportError(`the perimeter of ${idurba} is unknown: no ZONE_URBA or SECTEUR_CC, and no contour of its communes`, dir);
-    // One feature per DOC_URBA row (afterLoad keeps one per IDURBA), all with the document's perimeter.
-    const features = docRows.map((f) => ({ ...f, geometry: geometry as SourceFeature['geometry'] }));
+    // One document per IDURBA: DOC_URBA may repeat it (30014 has one row per TYPEREF); the first row.
+    const features = [{ ...docRows[0], geometry: geometry as SourceFeature['geometry'] }];
     const s = await importFeatures(db, document, features, { file: folder.docUrba!, srid: 4326, options }, { source: `${basename(dir)}/${basename(folder.docUrba!)}`, strict: opts.strict });
     opts.onLayer?.(document.layer, s);
+    summary.summaries.push(s);
     const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM gpu_document WHERE dataset_id = $1', [s.datasets[0].id]);
     summary.layers.push({ layer: document.layer, file: folder.docUrba!, loaded: n, replaced: s.replaced, repaired: s.repaired, rejected: s.rejected });
   }
   await refreshMunicipalities(db, { onlyIfMissing: true });
   return summary;
+}
+
+/**
+ * `terroir import gpu.document <folder…>`: each argument is one CNIG document folder.
+ * `--option partition=…` forces the partition of a folder without DOC_URBA.
+ */
+export async function importCnigSources(db: Database, files: string[], opts: ImportOptions): Promise<ImportSummary[]> {
+  const out: ImportSummary[] = [];
+  for (const dir of files) {
+    const s = await importCnigFolder(db, dir, { partition: opts.options?.partition, encoding: opts.encoding, strict: opts.strict, onProgress: opts.onProgress });
+    out.push(...s.summaries);
+  }
+  return out;
 }

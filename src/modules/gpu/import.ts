@@ -219,6 +219,9 @@ export const document: ImportTarget = {
   producer: PRODUCER,
   licence: LICENCE,
   afterLoad: documentAfterLoad,
+  // `terroir import gpu.document <folder>`: the whole CNIG folder, layer by layer (cnig.ts; loaded
+  // on use, since cnig.ts itself builds on the targets of this file).
+  importSource: async (db, files, opts) => (await import('./cnig.ts')).importCnigSources(db, files, opts),
 };
 
 export const CNIG_TARGETS: ImportTarget[] = [document, zoneUrba, secteurCc, prescriptionSurf, prescriptionLin, prescriptionPct, infoSurf, infoLin, infoPct];

@@ -162,6 +162,18 @@ test(`${BACKEND}: the 200011781 PLUi loads in DU_<SIREN>; re-importing replaces 
   assert.equal(n, 12);
 });
 
+test(`${BACKEND}: \`terroir import gpu.document <folder>\` goes through the target's importSource`, { skip }, async () => {
+  const target = IMPORT_TARGETS.get('gpu.document')!;
+  assert.ok(target.importSource, 'the document target loads whole folders');
+  const summaries = await target.importSource(t.db, [PLU], {});
+  assert.deepEqual(summaries.map((s) => [s.layer, s.loaded, s.replaced]), [
+    ['gpu.zone-urba', 90, 90], ['gpu.prescription-surf', 77, 77], ['gpu.prescription-lin', 15, 15], ['gpu.prescription-pct', 93, 93],
+    ['gpu.info-surf', 18, 18], ['gpu.info-pct', 6, 6], ['gpu.document', 1, 1],
+  ]);
+  assert.equal((await getJson('zone-urba?partition=DU_30014')).totalFeatures, 90);
+  await assert.rejects(target.importSource(t.db, [`${PLU}/Pieces_ecrites`], {}), /no CNIG file/);
+});
+
 test(`${BACKEND}: one CNIG layer through the engine alone: partition from the file name prefix`, { skip }, async () => {
   const target = IMPORT_TARGETS.get('gpu.info-pct')!;
   const s = await importFiles(t.db, target, [`${PLU}/Donnees_geographiques`]);
