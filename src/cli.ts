@@ -4,9 +4,10 @@ import type { Command } from './commands/types.ts';
 import { serve } from './commands/serve.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { importCommand } from './commands/import.ts';
+import { fetchCommand } from './commands/fetch.ts';
 
 /** Every sub-command; each lives in src/commands/<name>.ts. */
-const COMMANDS: Command[] = [serve, migrateCommand, importCommand];
+const COMMANDS: Command[] = [serve, migrateCommand, importCommand, fetchCommand];
 
 const SHARED_OPTIONS = {
   port: { type: 'string' },
