@@ -5,9 +5,10 @@ import { serve } from './commands/serve.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { importCommand } from './commands/import.ts';
 import { fetchCommand } from './commands/fetch.ts';
+import { demoCommand } from './commands/demo.ts';
 
 /** Every sub-command; each lives in src/commands/<name>.ts. */
-const COMMANDS: Command[] = [serve, migrateCommand, importCommand, fetchCommand];
+const COMMANDS: Command[] = [serve, migrateCommand, importCommand, fetchCommand, demoCommand];
 
 const SHARED_OPTIONS = {
   port: { type: 'string' },

@@ -2,6 +2,7 @@ import type { Command } from './types.ts';
 import { openMigrated } from '../db/open.ts';
 import { buildApp } from '../app.ts';
 import { MODULES } from '../modules/index.ts';
+import { ensureDemoTerritory } from '../demo/index.ts';
 
 export const serve: Command = {
   name: 'serve',
@@ -13,6 +14,9 @@ export const serve: Command = {
     const app = await buildApp({ config, db });
     if (applied.length) app.log.info({ applied }, 'migrations applied');
     for (const m of MODULES) if (m.bootstrap) await m.bootstrap(db, app.log.child({ module: m.name }));
+    // Demo (src/demo, docs/demo.md): an empty database gets the synthetic demo territory, so that a first
+    // `npm start` answers with data; a database holding any imported or generated data is left alone.
+    await ensureDemoTerritory(db, app.log.child({ module: 'demo' }));
     let closing = false;
     const shutdown = async (signal: string) => {
       if (closing) return;
