@@ -8,7 +8,7 @@ import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
 import { IMPORT_TARGETS } from '../../../src/import/targets.ts';
 import type { SourceFeature } from '../../../src/import/target.ts';
 import { aocAppellationViticole } from '../../../src/modules/aoc/import.ts';
-import { geojsonFeatures, loadWithTarget } from '../rpg/load.ts';
+import { importFeatures, importFiles } from '../../../src/import/engine.ts';
 
 // Chapelle-Chambertin (shared sample) and its neighbour Griotte-Chambertin (fixture copied from the
 // same opendatawine commit, see fixtures/README.md): two real INAO zones sharing a boundary.
@@ -31,7 +31,10 @@ const inside = async (idDenom: number) =>
 before(async () => {
   if (skip) return;
   t = await testApp();
-  await loadWithTarget(t.db, aocAppellationViticole, [...geojsonFeatures(CHAPELLE), ...geojsonFeatures(GRIOTTE)], ctx);
+  // Through the import engine, as `terroir import aoc.appellation-viticole --option zone=21295 <files>` does.
+  const summary = await importFiles(t.db, aocAppellationViticole, [CHAPELLE, GRIOTTE], { options: { zone: '21295' } });
+  assert.deepEqual(summary.datasets.map((d) => d.id), ['aoc.appellation-viticole:21295']);
+  assert.equal(summary.read, 4, 'two files, each holding its feature twice');
 });
 after(async () => t?.close());
 
@@ -54,8 +57,6 @@ test('aoc.appellation-viticole target: registered, keys and dataset ids', () => 
 });
 
 test(`${BACKEND}: each upstream file's duplicated feature is loaded once`, { skip }, async () => {
-  const read = [...geojsonFeatures(CHAPELLE), ...geojsonFeatures(GRIOTTE)];
-  assert.equal(read.length, 4, 'two files, each holding its feature twice');
   const rows = await t.db.query<{ id_uni: string; n: number }>('SELECT id_uni, count(*)::int AS n FROM aoc_appellation_viticole GROUP BY id_uni ORDER BY id_uni');
   assert.deepEqual(rows, [{ id_uni: '1-475-21295', n: 1 }, { id_uni: '1-646-21295', n: 1 }]);
 });
@@ -66,7 +67,7 @@ test(`${BACKEND}: pieces of one zone published as separate rows are merged into 
     geometry: { type: 'Polygon', coordinates: [[[x, 47.2], [x + 0.001, 47.2], [x + 0.001, 47.201], [x, 47.201], [x, 47.2]]] },
   }) as SourceFeature;
   const c2 = { ...ctx, options: { zone: 'merge-test' } };
-  await loadWithTarget(t.db, aocAppellationViticole, [piece(4.9), piece(4.9), piece(4.91)], c2);
+  await importFeatures(t.db, aocAppellationViticole, [piece(4.9), piece(4.9), piece(4.91)], c2);
   const rows = await t.db.query<{ id_uni: string; n: number }>(
     `SELECT id_uni, ST_NumGeometries(geom) AS n FROM aoc_appellation_viticole WHERE dataset_id = 'aoc.appellation-viticole:merge-test'`,
   );

@@ -10,7 +10,7 @@ import { testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
 import { rpgIlotApicarto, rpgParcelleApicarto } from '../../../src/modules/rpg/import.ts';
-import { geojsonFeatures, loadWithTarget } from './load.ts';
+import { importFiles } from '../../../src/import/engine.ts';
 
 const skip = skipWithoutShared('data', 'apicarto', 'rpg', 'raw', '_requests.json');
 const dir = (...p: string[]) => sharedPath('data', 'apicarto', 'rpg', ...p);
@@ -23,10 +23,10 @@ let t: TestApp;
 before(async () => {
   if (skip) return;
   t = await testApp();
-  const ctx = (campagne: number) => ({ file: 'x.geojson', srid: 4326, campagne, options: {} });
-  await loadWithTarget(t.db, rpgIlotApicarto, geojsonFeatures(dir('rpg-v1-2010-penmarch.geojson')), ctx(2010));
-  await loadWithTarget(t.db, rpgParcelleApicarto, geojsonFeatures(dir('rpg-v2-2020-penmarch.geojson')), ctx(2020));
-  await loadWithTarget(t.db, rpgParcelleApicarto, geojsonFeatures(dir('rpg-v2-2021-penmarch.geojson')), ctx(2021));
+  // Through the import engine, as `terroir import rpg.ilot-apicarto --annee 2010 <file>` does.
+  await importFiles(t.db, rpgIlotApicarto, [dir('rpg-v1-2010-penmarch.geojson')], { campagne: 2010 });
+  await importFiles(t.db, rpgParcelleApicarto, [dir('rpg-v2-2020-penmarch.geojson')], { campagne: 2020 });
+  await importFiles(t.db, rpgParcelleApicarto, [dir('rpg-v2-2021-penmarch.geojson')], { campagne: 2021 });
 });
 after(async () => t?.close());
 

@@ -4,11 +4,10 @@ import { assertProblem, testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
 import { rpgIlotApicarto, rpgParcelleApicarto } from '../../../src/modules/rpg/import.ts';
-import { geojsonFeatures, loadWithTarget } from './load.ts';
+import { importFiles } from '../../../src/import/engine.ts';
 
 const skip = skipWithoutShared('data', 'apicarto', 'rpg', 'rpg-v2-2020-penmarch.geojson');
 const file = (name: string) => sharedPath('data', 'apicarto', 'rpg', name);
-const ctx = (campagne: number) => ({ file: 'x.geojson', srid: 4326, campagne, options: {} });
 
 /** Covers the whole Penmarch sample. */
 const ALL = { type: 'Polygon', coordinates: [[[-4.4, 47.79], [-4.3, 47.79], [-4.3, 47.84], [-4.4, 47.84], [-4.4, 47.79]]] };
@@ -23,15 +22,15 @@ const ids = (res: { json(): { features: { id: string }[] } }) => res.json().feat
 before(async () => {
   if (skip) return;
   t = await testApp();
-  await loadWithTarget(t.db, rpgParcelleApicarto, geojsonFeatures(file('rpg-v2-2020-penmarch.geojson')), ctx(2020));
-  await loadWithTarget(t.db, rpgParcelleApicarto, geojsonFeatures(file('rpg-v2-2021-penmarch.geojson')), ctx(2021));
+  await importFiles(t.db, rpgParcelleApicarto, [file('rpg-v2-2020-penmarch.geojson')], { campagne: 2020 });
+  await importFiles(t.db, rpgParcelleApicarto, [file('rpg-v2-2021-penmarch.geojson')], { campagne: 2021 });
 });
 after(async () => t?.close());
 
 test(`${BACKEND}: with no îlot campaign loaded, /v1 says so and names annee`, { skip }, async () => {
   const body = assertProblem(await get('v1', { annee: '2010', geom: ALL }), 400, 'annee');
   assert.match(body.detail, /no campaign is loaded on \/api\/rpg\/v1/);
-  await loadWithTarget(t.db, rpgIlotApicarto, geojsonFeatures(file('rpg-v1-2010-penmarch.geojson')), ctx(2010));
+  await importFiles(t.db, rpgIlotApicarto, [file('rpg-v1-2010-penmarch.geojson')], { campagne: 2010 });
   assert.equal((await get('v1', { annee: '2010', geom: ALL })).json().totalFeatures, 8);
 });
 
