@@ -8,7 +8,8 @@
  *   parcel load derives nothing where loaded rows exist;
  * - derived feuilles are the union of a section's parcels per sheet number (1 for Etalab parcels),
  *   closed morphologically (CLOSING_M) so that the streets between blocks belong to the sheet;
- *   derived divisions copy the feuilles; a derived commune is the closed union of its feuilles;
+ *   derived divisions copy the feuilles; a derived commune is its ADMIN EXPRESS contour when the
+ *   administrative units module holds it, else the closed union of its feuilles;
  *   a derived localisant is ST_PointOnSurface of its parcel, as a MultiPoint;
  * - derived rows carry the dataset id of the import that built them (`derived = true`), and are
  *   rebuilt from every parcel of the communes an import touches, whatever the dataset, so that
@@ -184,13 +185,19 @@ async function deriveDivisions(tx: Queryable, datasetId: string, communes: strin
   );
 }
 
-/** Derived communes: the closed union of their feuilles, for communes without a loaded contour. */
+/**
+ * Derived communes, for communes without a loaded contour: the commune's ADMIN EXPRESS contour when
+ * the administrative units module holds one (limites_commune.geom, loaded with its contours), else
+ * the closed union of the commune's feuilles.
+ */
 async function deriveCommunes(tx: Queryable, datasetId: string, communes: string[]): Promise<void> {
   await run(tx, 'DELETE FROM cadastre_commune WHERE derived AND (dataset_id = $1 OR code_insee = ANY($2))', [datasetId, communes]);
+  const admin = await hasTable(tx, 'limites_commune');
   await insertPolygons(
     tx,
     (shape) => `INSERT INTO cadastre_commune (dataset_id, fid, gid, nom_com, code_dep, code_com, code_insee, derived, geom)
-     SELECT $1, s.gid, s.gid, s.nom_com, s.code_dep, s.code_com, s.code_insee, true, ${shape('s.geom')}
+     SELECT $1, s.gid, s.gid, s.nom_com, s.code_dep, s.code_com, s.code_insee, true,
+       ${admin ? `CASE WHEN a.geom IS NOT NULL THEN ST_Multi(a.geom) ELSE ${shape('s.geom')} END` : shape('s.geom')}
      FROM (
        SELECT cadastre_insee_number(f.code_insee) AS gid, max(f.nom_com) AS nom_com, f.code_dep, f.code_com, f.code_insee,
          ST_Union(f.geom, ${GRID}) AS geom
@@ -198,7 +205,7 @@ async function deriveCommunes(tx: Queryable, datasetId: string, communes: string
        WHERE f.code_insee = ANY($2)
          AND NOT EXISTS (SELECT 1 FROM cadastre_commune c WHERE NOT c.derived AND c.code_insee = f.code_insee)
        GROUP BY f.code_dep, f.code_com, f.code_insee
-     ) s`,
+     ) s${admin ? ' LEFT JOIN limites_commune a ON a.code = s.code_insee' : ''}`,
     [datasetId, communes],
   );
 }

@@ -27,7 +27,7 @@ const LICENCE = 'Licence Ouverte 2.0 (Etalab)';
 
 /** The number of a GeoServer feature id (`parcelle.3351542` → 3351542), when the reader kept the id. */
 function featureIdNumber(f: SourceFeature): number | null {
-  const raw = (f as SourceFeature & { id?: unknown }).id;
+  const raw = f.id;
   if (raw === undefined || raw === null) return null;
   const m = /^[a-z_]+\.(\d{1,15})$/i.exec(String(raw).trim());
   return m ? Number(m[1]) : null;
