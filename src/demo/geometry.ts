@@ -441,8 +441,8 @@ export const OTEX = {
   'bovins': { fieldHa: 3.5, share: 0.28 },
   'polyculture-elevage': { fieldHa: 4.5, share: 0.24 },
   'arboriculture': { fieldHa: 2, share: 0.08 },
-  'maraichage': { fieldHa: 0.9, share: 0.04 },
-  'viticulture': { fieldHa: 1.3, share: 0 },
+  'maraichage': { fieldHa: 1.2, share: 0.04 },
+  'viticulture': { fieldHa: 1.5, share: 0 },
 } as const;
 export type Otex = keyof typeof OTEX;
 
@@ -515,6 +515,13 @@ async function farms(db: Database, p: DemoParams, f: Fields): Promise<void> {
   );
 }
 
+/**
+ * Smallest declared field: SURF_PARC is published in hectares with 2 decimals, so below 0.55 ha the
+ * rounding alone would exceed 1 % of the area; smaller corners stay undeclared (as in reality, where
+ * some corners of farmland are not in the RPG).
+ */
+export const MIN_FIELD_M2 = 5_500;
+
 /** Stage 6: PAC fields in every farmed block. */
 async function fields(db: Database, p: DemoParams): Promise<void> {
   const [{ max }] = await db.query<{ max: number }>('SELECT coalesce(max(id), 0)::int AS max FROM demo_w_block');
@@ -533,8 +540,8 @@ async function fields(db: Database, p: DemoParams): Promise<void> {
                        1.3 + 1.7 * demo_u($1, b.id, 63) AS stretch) AS z,
        LATERAL demo_tessellate(b.geom, least(z.n, 4000), z.theta, z.stretch, $1, b.id, 64) WITH ORDINALITY AS t(piece, k),
        LATERAL (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Buffer(t.piece, -3, 'join=mitre mitre_limit=2')), 3)) AS geom) AS g
-       WHERE b.id BETWEEN $4 AND $5 AND NOT ST_IsEmpty(g.geom) AND ST_Area(g.geom) >= 300`,
-      [p.seed, sizes.map((s) => s[0]), sizes.map((s) => s[1]), lo, hi],
+       WHERE b.id BETWEEN $4 AND $5 AND NOT ST_IsEmpty(g.geom) AND ST_Area(g.geom) >= $6`,
+      [p.seed, sizes.map((s) => s[0]), sizes.map((s) => s[1]), lo, hi, MIN_FIELD_M2],
     ),
   );
   // Îlot numbers: the farm's blocks in id order; parcels numbered within their îlot.
