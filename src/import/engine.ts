@@ -123,7 +123,8 @@ interface LoadInput {
   files: string[];
   bytesTotal: number;
   bytesRead(): number;
-  open(): Promise<OpenedSource>;
+  /** Opens the source; `q` is the import's transaction (CRS look-ups in spatial_ref_sys). */
+  open(q: Queryable): Promise<OpenedSource>;
 }
 
 const FORCE: Record<TargetGeometryType, (g: string) => string> = {
@@ -212,9 +213,9 @@ export async function importFiles(db: Database, target: ImportTarget, files: str
       files: s.files,
       bytesTotal: s.main.size,
       bytesRead: () => s.main.bytesRead,
-      open: async () => {
+      open: async (q) => {
         try {
-          return await s.open(db, { encoding: opts.encoding });
+          return await s.open(q, { encoding: opts.encoding });
         } catch (e) {
           throw e instanceof ImportError ? e : new ImportError((e as Error).message, s.label);
         }
@@ -359,15 +360,28 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
     });
   };
 
-  async function* rows(): AsyncGenerator<unknown[]> {
-    for (let s = 0; s < inputs.length; s++) {
-      const input = inputs[s];
-      const opened = await input.open();
+  /**
+   * Every source is opened (its CRS found, its dataset id named) before the COPY starts: a CRS look-up
+   * in spatial_ref_sys cannot run on a connection that is streaming a COPY.
+   */
+  async function openAll(tx: Queryable): Promise<SourceRun[]> {
+    const out: SourceRun[] = [];
+    for (const input of inputs) {
+      const opened = await input.open(tx);
       const srid = o.srid ?? opened.srid();
       if (srid === undefined && input.format === 'shapefile')
         throw new ImportError(`unknown CRS (${opened.crsNote()}): pass --srid (e.g. --srid 2154 for Lambert-93)`, input.label);
       const ctx: ImportContext = { file: input.label, srid: srid ?? 4326, campagne: o.campagne, options: o.options };
-      const run: SourceRun = { input, ctx, datasetId: datasetIdOf(target, ctx, input.label), opened, features: 0 };
+      out.push({ input, ctx, datasetId: datasetIdOf(target, ctx, input.label), opened, features: 0 });
+    }
+    return out;
+  }
+
+  async function* rows(prepared: SourceRun[]): AsyncGenerator<unknown[]> {
+    for (let s = 0; s < prepared.length; s++) {
+      const run = prepared[s];
+      const { input, ctx } = run;
+      const opened = run.opened!;
       runs.push(run);
       progress('read', true);
       let feature = 0;
@@ -428,7 +442,7 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
     );
     await tx.query('SAVEPOINT terroir_copy');
     try {
-      await tx.copyRows(stage, stageCols, rows());
+      await tx.copyRows(stage, stageCols, rows(await openAll(tx)));
     } catch (e) {
       if (e instanceof ImportError) throw e;
       await tx.query('ROLLBACK TO SAVEPOINT terroir_copy');
@@ -679,9 +693,11 @@ async function diagnoseCopy(tx: Queryable, err: Error, runs: SourceRun[], inputs
   if (inputs.some((i) => i.format === 'features')) return new ImportError(`the database refused a row: ${err.message}`, runs[runs.length - 1]?.input.label);
   const stage = `terroir_diag_${randomBytes(6).toString('hex')}`;
   await tx.exec(`CREATE TEMP TABLE ${stage} (_imp_src integer, _imp_idx integer, _imp_srid integer, _imp_geom geometry)`);
+  const reopened: OpenedSource[] = [];
+  for (const input of inputs) reopened.push(await input.open(tx));
   async function* again() {
     for (let s = 0; s < inputs.length; s++) {
-      const opened = await inputs[s].open();
+      const opened = reopened[s];
       const sr = srid ?? opened.srid() ?? 4326;
       for await (const f of opened.features) yield [s, f.index, sr, f.geometry ? geojsonToWkbHex(f.geometry) : null];
     }
