@@ -1,10 +1,10 @@
 import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { LayerDescriptor } from '../catalog/layer.ts';
-import { parseGeom } from '../geo/geom-param.ts';
+import { parseGeom, type GeomInput } from '../geo/geom-param.ts';
 import { featureCollection, pagingLinks } from '../formats/feature-collection.ts';
 import { pagingSchema, requestUrl } from '../http/paging.ts';
-import { invalidParam } from '../http/problems.ts';
+import { invalidParam, type ParamLocation } from '../http/problems.ts';
 import { queryFeatures, type Condition } from './query.ts';
 
 export const FeatureCollectionSchema = Type.Object(
@@ -24,6 +24,30 @@ export const FeatureCollectionSchema = Type.Object(
 
 const GEOM_DESCRIPTION = 'GeoJSON geometry in WGS84 lon/lat (Point, LineString, Polygon, Multi*): features intersecting it.';
 
+/** `lon` + `lat`: the Point alternative to `geom` some reference routes accept (§12, §13.2). */
+const LON_LAT = {
+  lon: Type.Optional(Type.Number({ description: 'Longitude (WGS84 degrees), with `lat`, instead of `geom`: features containing the point.', examples: [-4.3727] })),
+  lat: Type.Optional(Type.Number({ description: 'Latitude (WGS84 degrees), with `lon`, instead of `geom`.', examples: [47.8087] })),
+};
+
+/**
+ * The Point given by `lon` + `lat`, under the reference's rules and messages (§12): at most one of
+ * the two forms, both coordinates or neither, each within WGS84 bounds.
+ */
+export function lonLatGeom(input: { lon?: number; lat?: number; geom?: unknown }, location: ParamLocation): GeomInput | undefined {
+  const { lon, lat } = input;
+  if (lon === undefined && lat === undefined) return undefined;
+  if (input.geom !== undefined) {
+    throw invalidParam('geom', 'Si le champ "geom" est renseigné, les champs "lon" et "lat" ne doivent pas être renseignés.', location);
+  }
+  const oneOf = 'Il faut renseigner soit le champ "geom", soit les champs "lon" et "lat".';
+  if (lat === undefined) throw invalidParam('lat', oneOf, location);
+  if (lon === undefined) throw invalidParam('lon', oneOf, location);
+  if (!Number.isFinite(lon) || lon < -180 || lon > 180) throw invalidParam('lon', 'La longitude est invalide', location, lon);
+  if (!Number.isFinite(lat) || lat < -90 || lat > 90) throw invalidParam('lat', 'La latitude est invalide', location, lat);
+  return { geojson: JSON.stringify({ type: 'Point', coordinates: [lon, lat] }), type: 'Point', polygonal: false };
+}
+
 export interface FeatureRouteOptions<F extends TProperties> {
   /** Path inside the module prefix, e.g. `/parcelle`. */
   url: string;
@@ -37,6 +61,8 @@ export interface FeatureRouteOptions<F extends TProperties> {
   filters: F;
   toConditions: (input: Static<TObject<F>>) => Condition[];
   geomRequired?: boolean;
+  /** Also accept `lon` + `lat` as a Point instead of `geom` (at most one of the two forms). */
+  lonLat?: boolean;
   methods?: ('GET' | 'POST')[];
 }
 
@@ -55,6 +81,7 @@ export function featureRoute<F extends TProperties>(app: FastifyInstance, opts: 
   const props = (kind: 'query' | 'body') => ({
     ...opts.filters,
     geom: kind === 'query' && opts.geomRequired ? Type.Optional(geomField('query')) : geomField(kind),
+    ...(opts.lonLat ? LON_LAT : {}),
     ...pagingSchema(limits.defaultLimit, limits.maxLimit),
   });
   const querySchema = Type.Object(props('query'), { additionalProperties: false });
@@ -64,9 +91,11 @@ export function featureRoute<F extends TProperties>(app: FastifyInstance, opts: 
   const handler = async (req: FastifyRequest) => {
     const query = (req.query ?? {}) as Record<string, unknown>;
     const body = (req.method === 'POST' ? req.body ?? {} : {}) as Record<string, unknown>;
-    const input = { ...query, ...body } as Static<TObject<F>> & { geom?: unknown; _start: number; _limit: number };
-    const geomLocation = body.geom !== undefined ? 'body' : 'query';
-    const geom = input.geom !== undefined ? parseGeom(input.geom, geomLocation) : undefined;
+    const input = { ...query, ...body } as Static<TObject<F>> & { geom?: unknown; lon?: number; lat?: number; _start: number; _limit: number };
+    const lonLatLocation: ParamLocation = body.lon !== undefined || body.lat !== undefined ? 'body' : 'query';
+    const point = opts.lonLat ? lonLatGeom(input, lonLatLocation) : undefined;
+    const geomLocation: ParamLocation = point ? lonLatLocation : body.geom !== undefined ? 'body' : 'query';
+    const geom = point ?? (input.geom !== undefined ? parseGeom(input.geom, geomLocation) : undefined);
     if (opts.geomRequired && !geom) throw invalidParam('geom', 'is required', geomLocation);
     const layer = typeof opts.layer === 'function' ? await opts.layer(input) : opts.layer;
     const start = input._start ?? 0;
