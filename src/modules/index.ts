@@ -5,8 +5,8 @@ import cadastre from './cadastre/index.ts';
 import rpg from './rpg/index.ts';
 import aoc from './aoc/index.ts';
 import gpu from './gpu/index.ts';
-import limitesAdministratives from './limites-administratives/index.ts';
 import nomenclature from './nomenclature/index.ts';
+import datasets from './datasets/index.ts';
 
 export interface TerroirModule {
   /** Public name: URL prefix `/api/<name>` and OpenAPI file `/api/doc/<name>.yml`. */
@@ -21,4 +21,4 @@ export interface TerroirModule {
 }
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu];
+export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, gpu, datasets];

@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { notFound } from '../../http/problems.ts';
+import type { TerroirModule } from '../index.ts';
+
+/**
+ * The register of loaded datasets (terroir_dataset: the metadata sheet of the RPG instruction §3.3):
+ * what each layer serves, from which files, producer, licence, vintage, source CRS, feature count,
+ * checksum, import date — and whether the data are synthetic (generated for a demo), which a
+ * client must be able to tell from real data.
+ */
+const Dataset = Type.Object(
+  {
+    id: Type.String({ description: 'Dataset id: layer + extent, e.g. `rpg.parcelle:2021`', examples: ['rpg.parcelle:2021'] }),
+    layer: Type.String({ description: 'Catalogue layer id', examples: ['rpg.parcelle'] }),
+    campagne: Type.Union([Type.Integer(), Type.Null()], { description: 'Campaign year when the layer has one' }),
+    source: Type.String({ description: 'Source file name(s), or package@version for packaged data' }),
+    producer: Type.String(),
+    licence: Type.String(),
+    vintage: Type.Union([Type.String(), Type.Null()], { description: 'Vintage (millésime) of the data' }),
+    source_srid: Type.Union([Type.Integer(), Type.Null()], { description: 'EPSG code of the source CRS (data are served in WGS84)' }),
+    feature_count: Type.Integer({ minimum: 0 }),
+    checksum: Type.Union([Type.String(), Type.Null()], { description: 'sha256 of the source files' }),
+    synthetic: Type.Boolean({ description: 'true for generated (demo) data, false for real published data' }),
+    imported_at: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+const DatasetDetail = Type.Object(
+  {
+    ...Dataset.properties,
+    details: Type.Record(Type.String(), Type.Unknown(), { description: 'Import details: files with sizes and sha256, CRS and encoding found, repaired/rejected counts' }),
+  },
+  { additionalProperties: false },
+);
+type DatasetRow = Static<typeof DatasetDetail>;
+
+const COLUMNS = `id, layer, campagne, source, producer, licence, vintage, source_srid, feature_count, checksum, synthetic,
+  to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS imported_at`;
+
+const ListQuery = Type.Object(
+  {
+    layer: Type.Optional(Type.String({ pattern: '^[a-z0-9_.-]{1,100}$', description: 'Only this layer', examples: ['rpg.parcelle'] })),
+    campagne: Type.Optional(Type.Integer({ minimum: 1900, maximum: 2999, description: 'Only this campaign year', examples: [2021] })),
+    synthetic: Type.Optional(Type.Boolean({ description: 'Only synthetic (true) or only real (false) datasets' })),
+  },
+  { additionalProperties: false },
+);
+
+async function plugin(app: FastifyInstance) {
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'Loaded datasets',
+        description: 'Every dataset loaded in this instance (layer, source files, producer, licence, vintage, counts, synthetic or real), newest campaign first.',
+        querystring: ListQuery,
+        response: { 200: Type.Array(Dataset) },
+      },
+    },
+    async (req) => {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      if (req.query.layer !== undefined) where.push(`layer = $${values.push(req.query.layer)}`);
+      if (req.query.campagne !== undefined) where.push(`campagne = $${values.push(req.query.campagne)}`);
+      if (req.query.synthetic !== undefined) where.push(`synthetic = $${values.push(req.query.synthetic)}`);
+      return app.db.query(
+        `SELECT ${COLUMNS} FROM terroir_dataset ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY layer, campagne DESC NULLS LAST, id`,
+        values,
+      );
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/:id',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'One dataset',
+        description: 'The metadata sheet of one dataset, with its import details.',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 150, description: 'Dataset id', examples: ['rpg.parcelle:2021'] }) }, { additionalProperties: false }),
+        response: { 200: DatasetDetail },
+      },
+    },
+    async (req) => {
+      const [row] = await app.db.query<DatasetRow>(`SELECT ${COLUMNS}, details FROM terroir_dataset WHERE id = $1`, [req.params.id]);
+      if (!row) throw notFound(`no dataset ${req.params.id}`);
+      return row;
+    },
+  );
+}
+
+const datasets: TerroirModule = {
+  name: 'datasets',
+  description: 'The datasets loaded in this instance: sources, producers, licences, vintages, counts, real or synthetic.',
+  plugin,
+};
+export default datasets;
