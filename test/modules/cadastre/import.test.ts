@@ -243,6 +243,25 @@ describe('built features', () => {
     }
   });
 
+  test('administrative units: the name of a code the COG lacks, the ADMIN EXPRESS contour of a derived commune', async () => {
+    await t.db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO limites_region (code, nom, nom_m) VALUES ('53', 'Bretagne', 'BRETAGNE') ON CONFLICT DO NOTHING`);
+      await tx.query(`INSERT INTO limites_departement (code, nom, nom_m, region) VALUES ('22', 'Côtes-d''Armor', 'COTES D ARMOR', '53') ON CONFLICT DO NOTHING`);
+      await tx.query(
+        `INSERT INTO limites_commune (code, nom, nom_m, statut, departement, region, geom)
+         VALUES ('22999', 'Terroirville', 'TERROIRVILLE', 'Commune simple', '22', '53', ST_Multi(ST_GeomFromText('POLYGON((-3 48.5, -2.9 48.5, -2.9 48.6, -3 48.6, -3 48.5))', 4326)))`,
+      );
+    });
+    await importBuilt(t.db, cadastreParcelle, 'cadastre-22999-parcelles.json', [parcel('22999', 'A', '1', -2.95, 48.55)]);
+    for (const table of ['cadastre_parcelle', 'cadastre_localisant', 'cadastre_feuille', 'cadastre_division', 'cadastre_commune']) {
+      assert.deepEqual(await t.db.query(`SELECT DISTINCT nom_com FROM ${table} WHERE code_insee = '22999'`), [{ nom_com: 'Terroirville' }], table);
+    }
+    const [c] = await t.db.query<{ same: boolean; derived: boolean }>(
+      `SELECT ST_Equals(c.geom, a.geom) AS same, c.derived FROM cadastre_commune c JOIN limites_commune a ON a.code = c.code_insee WHERE c.code_insee = '22999'`,
+    );
+    assert.deepEqual(c, { same: true, derived: true });
+  });
+
   test('a malformed feature fails the import naming the file, the feature and the field', async () => {
     const bad = [parcel('29158', 'AC', '1', -4.36, 47.8), parcel('29158', 'AC', '12345', -4.361, 47.8)];
     await assert.rejects(importBuilt(t.db, cadastreParcelle, 'bad.json', bad), (e: Error) => {
