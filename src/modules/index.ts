@@ -5,6 +5,7 @@ import cadastre from './cadastre/index.ts';
 import rpg from './rpg/index.ts';
 import aoc from './aoc/index.ts';
 import gpu from './gpu/index.ts';
+import limitesAdministratives from './limites-administratives/index.ts';
 import nomenclature from './nomenclature/index.ts';
 import datasets from './datasets/index.ts';
 
@@ -21,4 +22,4 @@ export interface TerroirModule {
 }
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, gpu, datasets];
+export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, datasets];
