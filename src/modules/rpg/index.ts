@@ -35,7 +35,8 @@ const SPAN: Record<Version, string> = { v1: `${LAST_ILOT_YEAR} and before (îlot
  * `annee` must name a campaign that is loaded for this version: v1 = îlots (2007–2014), v2 = parcels
  * (2015+). The 400 lists what is available, and points to the other version when the year is there.
  */
-async function checkAnnee(db: Queryable, version: Version, annee: number, location: ParamLocation): Promise<void> {
+async function checkAnnee(db: Queryable, version: Version, annee: number | undefined, location: ParamLocation): Promise<void> {
+  if (annee === undefined) throw invalidParam('annee', 'is required', location);
   const years = await loadedCampaigns(db, TABLE[version]);
   if (years.includes(annee)) return;
   const other: Version = version === 'v1' ? 'v2' : 'v1';
@@ -47,12 +48,16 @@ async function checkAnnee(db: Queryable, version: Version, annee: number, locati
   throw invalidParam('annee', reason, location, annee);
 }
 
-const ANNEE = Type.Integer({
-  minimum: 1000,
-  maximum: 9999,
-  description: 'Campaign year (4 digits), one of the campaigns loaded: v1 = îlots 2007–2014, v2 = parcels 2015 and later.',
-  examples: [2021],
-});
+// Optional in the schemas only so that a POST may give it in the query string, as the reference
+// allows (the body schema would otherwise demand it); its presence is checked in checkAnnee().
+const ANNEE = Type.Optional(
+  Type.Integer({
+    minimum: 1000,
+    maximum: 9999,
+    description: 'Required. Campaign year (4 digits), one of the campaigns loaded: v1 = îlots 2007–2014, v2 = parcels 2015 and later.',
+    examples: [2021],
+  }),
+);
 const LIBELLES = Type.Optional(
   Type.Boolean({
     description:
@@ -82,13 +87,14 @@ const FILTERS = {
 };
 
 interface RpgInput {
-  annee: number;
+  annee?: number;
   code_cultu?: string;
   code_group?: string;
   _libelles?: boolean;
 }
 
 function conditions(input: RpgInput): Condition[] {
+  // annee is present: checkAnnee() ran before (the layer is resolved first).
   const where: Condition[] = [{ sql: 't.campagne', value: input.annee }];
   if (input.code_cultu !== undefined) where.push({ sql: 't.code_cultu', value: input.code_cultu });
   if (input.code_group !== undefined) where.push({ sql: 't.code_group', value: input.code_group });
@@ -124,7 +130,7 @@ async function plugin(app: FastifyInstance) {
         limits: { defaultLimit: PARCELLE_LAYER.defaultLimit, maxLimit: PARCELLE_LAYER.maxLimit },
         layer: async (input: RpgInput) => {
           await checkAnnee(app.db, version, input.annee, location);
-          return version === 'v2' ? parcelleLayerFor(input._libelles === true) : ilotLayerFor(input.annee, input._libelles === true);
+          return version === 'v2' ? parcelleLayerFor(input._libelles === true) : ilotLayerFor(input.annee!, input._libelles === true);
         },
         toConditions: conditions,
       });

@@ -59,8 +59,10 @@ test(`${BACKEND}: a point inside a parcel finds exactly that parcel; POST takes 
   );
   const res = await get('v2', { annee: '2021', geom: p.pt });
   assert.deepEqual(ids(res), [`parcelles_graphiques.${p.gid}`]);
-  const viaPost = await post('v2', { geom: JSON.parse(p.pt) }, '?annee=2021');
-  assert.equal(viaPost.statusCode, 400, 'annee is required in a POST body');
+  // POST takes parameters from the query string too, annee included (as the reference does).
+  const viaQuery = await post('v2', { geom: JSON.parse(p.pt) }, '?annee=2021');
+  assert.deepEqual(ids(viaQuery), [`parcelles_graphiques.${p.gid}`]);
+  assertProblem(await post('v2', { geom: JSON.parse(p.pt) }), 400, 'annee');
   const ok = await post('v2', { annee: 2021, geom: JSON.parse(p.pt) }, '?code_cultu=PPH');
   assert.deepEqual(ids(ok), [`parcelles_graphiques.${p.gid}`]);
   const none = await post('v2', { annee: 2021, geom: JSON.parse(p.pt) }, '?code_cultu=MIE');
