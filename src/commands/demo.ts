@@ -1,6 +1,6 @@
 import type { Command } from './types.ts';
 import { openMigrated } from '../db/open.ts';
-import { DemoOptionError, generateDemo, parseAnnees, removeDemo, type DemoOptions } from '../demo/index.ts';
+import { DemoOptionError, generateDemo, parseAnnees, removeDemo, resolveParams, type DemoOptions } from '../demo/index.ts';
 import { demoChecksum } from '../demo/checksum.ts';
 import { ConfigError } from '../config/load.ts';
 
@@ -34,6 +34,7 @@ export const demoCommand: Command = {
         annees: values.annees === undefined ? undefined : parseAnnees(String(values.annees)),
         size: size as DemoOptions['size'],
       };
+      resolveParams(opts); // every range checked before the database is opened
     } catch (e) {
       throw e instanceof DemoOptionError ? new ConfigError(e.message) : e;
     }
