@@ -18,7 +18,7 @@ export interface Place {
 let n = 0;
 
 export async function emptyPlace(): Promise<Place> {
-  const env = { ...process.env, LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
   if (BACKEND === 'postgres') {
     const url = process.env.DATABASE_URL!;
