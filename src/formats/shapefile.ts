@@ -21,71 +21,87 @@ export interface ShapefileState {
   encoding?: string;
 }
 
-function readPoints(b: Buffer, at: number, n: number, end: number, feature: number): Position[] {
-  if (at + n * 16 > end) throw new SourceError('corrupt geometry record: points run past the record', feature);
-  const pts: Position[] = new Array(n);
-  for (let i = 0; i < n; i++) pts[i] = [b.readDoubleLE(at + i * 16), b.readDoubleLE(at + i * 16 + 8)];
-  return pts;
+/** A run of points inside a record: byte offset of the first point, number of points. */
+interface Run {
+  at: number;
+  n: number;
 }
 
+type Parsed =
+  | { kind: 'null' }
+  | { kind: 'point'; at: number }
+  | { kind: 'multipoint'; pts: Run }
+  | { kind: 'line'; parts: Run[] }
+  | { kind: 'polygon'; polys: Run[][] };
+
+const x = (b: Buffer, r: Run, k: number) => b.readDoubleLE(r.at + k * 16);
+const y = (b: Buffer, r: Run, k: number) => b.readDoubleLE(r.at + k * 16 + 8);
+
 /** Twice the signed area (shoelace): negative for clockwise rings, the outer rings of a shapefile. */
-function ringArea2(r: Position[]): number {
+function ringArea2(b: Buffer, r: Run): number {
   let a = 0;
-  for (let i = 0, n = r.length - 1; i < n; i++) a += r[i][0] * r[i + 1][1] - r[i + 1][0] * r[i][1];
+  for (let k = 0; k < r.n - 1; k++) a += x(b, r, k) * y(b, r, k + 1) - x(b, r, k + 1) * y(b, r, k);
   return a;
 }
 
-function bbox(r: Position[]): [number, number, number, number] {
+function ringBox(b: Buffer, r: Run): [number, number, number, number] {
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const [x, y] of r) {
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
+  for (let k = 0; k < r.n; k++) {
+    const px = x(b, r, k);
+    const py = y(b, r, k);
+    if (px < x0) x0 = px;
+    if (px > x1) x1 = px;
+    if (py < y0) y0 = py;
+    if (py > y1) y1 = py;
   }
   return [x0, y0, x1, y1];
 }
 
-function inRing([x, y]: Position, r: Position[]): boolean {
+function inRing(b: Buffer, px: number, py: number, r: Run): boolean {
   let inside = false;
-  for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
-    const [xi, yi] = r[i];
-    const [xj, yj] = r[j];
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  for (let i = 0, j = r.n - 1; i < r.n; j = i++) {
+    const xi = x(b, r, i), yi = y(b, r, i), xj = x(b, r, j), yj = y(b, r, j);
+    if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
 }
 
 /**
  * Groups the rings of a polygon record into polygons: outer rings are clockwise, holes
- * counter-clockwise (the shapefile rule); each hole goes to the outer ring that contains it. Files
- * that ignore the rule (no clockwise ring at all) are organised by containment instead, as GDAL does.
+ * counter-clockwise (the shapefile rule); each hole goes to the smallest outer ring that contains
+ * it. Files that ignore the rule (no clockwise ring at all) are organised by containment instead,
+ * as GDAL does. A one-ring record (most parcels) needs none of this.
  */
-function assemblePolygon(rings: Position[][]): Geometry {
-  const areas = rings.map(ringArea2);
-  let outers = rings.map((_, i) => i).filter((i) => areas[i] <= 0);
-  let holes = rings.map((_, i) => i).filter((i) => areas[i] > 0);
+function groupRings(b: Buffer, rings: Run[]): Run[][] {
+  if (rings.length === 1) return [rings];
+  const areas = rings.map((r) => ringArea2(b, r));
+  const idx = rings.map((_, i) => i);
+  let outers = idx.filter((i) => areas[i] <= 0);
+  let holes = idx.filter((i) => areas[i] > 0);
   if (!outers.length) {
     // Depth by containment: a ring inside an odd number of others is a hole.
-    const depth = rings.map((r, i) => rings.reduce((d, o, j) => (j !== i && r.length && o.length > 3 && inRing(r[0], o) ? d + 1 : d), 0));
-    outers = rings.map((_, i) => i).filter((i) => depth[i] % 2 === 0);
-    holes = rings.map((_, i) => i).filter((i) => depth[i] % 2 === 1);
+    const depth = rings.map((r, i) =>
+      rings.reduce((d, o, j) => (j !== i && r.n && o.n > 3 && inRing(b, x(b, r, 0), y(b, r, 0), o) ? d + 1 : d), 0),
+    );
+    outers = idx.filter((i) => depth[i] % 2 === 0);
+    holes = idx.filter((i) => depth[i] % 2 === 1);
   }
-  const polys: Position[][][] = outers.map((i) => [rings[i]]);
+  const polys: Run[][] = outers.map((i) => [rings[i]]);
   if (holes.length) {
     if (polys.length === 1) polys[0].push(...holes.map((i) => rings[i]));
     else {
-      const boxes = outers.map((i) => bbox(rings[i]));
+      const boxes = outers.map((i) => ringBox(b, rings[i]));
       for (const h of holes) {
         const ring = rings[h];
-        const p = ring[0];
+        const px = x(b, ring, 0);
+        const py = y(b, ring, 0);
         let home = -1;
         let best = Infinity;
         for (let k = 0; k < outers.length; k++) {
           const [x0, y0, x1, y1] = boxes[k];
-          if (p[0] < x0 || p[0] > x1 || p[1] < y0 || p[1] > y1) continue;
+          if (px < x0 || px > x1 || py < y0 || py > y1) continue;
           const area = Math.abs(areas[outers[k]]);
-          if (area < best && inRing(p, rings[outers[k]])) {
+          if (area < best && inRing(b, px, py, rings[outers[k]])) {
             home = k;
             best = area;
           }
@@ -95,29 +111,29 @@ function assemblePolygon(rings: Position[][]): Geometry {
       }
     }
   }
-  return polys.length === 1 ? { type: 'Polygon', coordinates: polys[0] } : { type: 'MultiPolygon', coordinates: polys };
+  return polys;
 }
 
-/** One .shp record content (shape type onwards) as a GeoJSON geometry. */
-export function decodeShape(b: Buffer, feature: number): Geometry {
+/** The structure of one .shp record content (shape type onwards), checked against its length. */
+function parseShape(b: Buffer, feature: number): Parsed {
   if (b.length < 4) throw new SourceError('corrupt geometry record: shorter than its shape type', feature);
   const type = b.readInt32LE(0);
   const end = b.length;
   switch (type) {
     case 0:
-      return null;
+      return { kind: 'null' };
     case 1:
     case 11:
     case 21:
       if (end < 20) throw new SourceError('corrupt point record', feature);
-      return { type: 'Point', coordinates: [b.readDoubleLE(4), b.readDoubleLE(12)] };
+      return { kind: 'point', at: 4 };
     case 8:
     case 18:
     case 28: {
       if (end < 40) throw new SourceError('corrupt multipoint record', feature);
       const n = b.readInt32LE(36);
-      if (n < 0) throw new SourceError('corrupt multipoint record: negative point count', feature);
-      return { type: 'MultiPoint', coordinates: readPoints(b, 40, n, end, feature) };
+      if (n < 0 || 40 + n * 16 > end) throw new SourceError('corrupt multipoint record: points run past the record', feature);
+      return { kind: 'multipoint', pts: { at: 40, n } };
     }
     case 3:
     case 13:
@@ -130,22 +146,172 @@ export function decodeShape(b: Buffer, feature: number): Geometry {
       const nPoints = b.readInt32LE(40);
       if (nParts < 0 || nPoints < 0 || 44 + nParts * 4 > end) throw new SourceError('corrupt geometry record: bad part count', feature);
       const pointsAt = 44 + nParts * 4;
-      const all = readPoints(b, pointsAt, nPoints, end, feature);
-      const parts: Position[][] = [];
+      if (pointsAt + nPoints * 16 > end) throw new SourceError('corrupt geometry record: points run past the record', feature);
+      const parts: Run[] = [];
       for (let p = 0; p < nParts; p++) {
         const from = b.readInt32LE(44 + p * 4);
         const to = p + 1 < nParts ? b.readInt32LE(44 + (p + 1) * 4) : nPoints;
         if (from < 0 || to > nPoints || from > to) throw new SourceError('corrupt geometry record: bad part index', feature);
-        parts.push(all.slice(from, to));
+        parts.push({ at: pointsAt + from * 16, n: to - from });
       }
-      if (!parts.length) return null;
-      if (type === 3 || type === 13 || type === 23)
-        return parts.length === 1 ? { type: 'LineString', coordinates: parts[0] } : { type: 'MultiLineString', coordinates: parts };
-      return assemblePolygon(parts);
+      if (!parts.length) return { kind: 'null' };
+      if (type === 3 || type === 13 || type === 23) return { kind: 'line', parts };
+      return { kind: 'polygon', polys: groupRings(b, parts) };
     }
     default:
       throw new SourceError(`unsupported shape type ${type}${type === 31 ? ' (MultiPatch)' : ''}`, feature);
   }
+}
+
+function positions(b: Buffer, r: Run): Position[] {
+  const out: Position[] = new Array(r.n);
+  for (let k = 0; k < r.n; k++) out[k] = [x(b, r, k), y(b, r, k)];
+  return out;
+}
+
+/** One .shp record content (shape type onwards) as a GeoJSON geometry. */
+export function decodeShape(b: Buffer, feature: number): Geometry {
+  const p = parseShape(b, feature);
+  switch (p.kind) {
+    case 'null':
+      return null;
+    case 'point':
+      return { type: 'Point', coordinates: [b.readDoubleLE(p.at), b.readDoubleLE(p.at + 8)] };
+    case 'multipoint':
+      return { type: 'MultiPoint', coordinates: positions(b, p.pts) };
+    case 'line':
+      return p.parts.length === 1
+        ? { type: 'LineString', coordinates: positions(b, p.parts[0]) }
+        : { type: 'MultiLineString', coordinates: p.parts.map((r) => positions(b, r)) };
+    case 'polygon': {
+      const polys = p.polys.map((rings) => rings.map((r) => positions(b, r)));
+      return polys.length === 1 ? { type: 'Polygon', coordinates: polys[0] } : { type: 'MultiPolygon', coordinates: polys };
+    }
+  }
+}
+
+/** One .shp record content as 2D WKB: headers written, point runs copied byte for byte. */
+export function shapeToWkb(b: Buffer, feature: number): Buffer | null {
+  const p = parseShape(b, feature);
+  if (p.kind === 'null') return null;
+  let size = 0;
+  const runSize = (r: Run) => 4 + r.n * 16;
+  switch (p.kind) {
+    case 'point':
+      size = 21;
+      break;
+    case 'multipoint':
+      size = 9 + p.pts.n * 21;
+      break;
+    case 'line':
+      size = p.parts.length === 1 ? 5 + runSize(p.parts[0]) : 9 + p.parts.reduce((n, r) => n + 5 + runSize(r), 0);
+      break;
+    case 'polygon': {
+      const poly = (rings: Run[]) => 9 + rings.reduce((n, r) => n + runSize(r), 0);
+      size = p.polys.length === 1 ? poly(p.polys[0]) : 9 + p.polys.reduce((n, rings) => n + poly(rings), 0);
+      break;
+    }
+  }
+  const w = Buffer.allocUnsafe(size);
+  let o = 0;
+  const head = (type: number) => {
+    w[o] = 1;
+    w.writeUInt32LE(type, o + 1);
+    o += 5;
+  };
+  const count = (n: number) => {
+    w.writeUInt32LE(n, o);
+    o += 4;
+  };
+  const run = (r: Run) => {
+    count(r.n);
+    b.copy(w, o, r.at, r.at + r.n * 16);
+    o += r.n * 16;
+  };
+  switch (p.kind) {
+    case 'point':
+      head(1);
+      b.copy(w, o, p.at, p.at + 16);
+      o += 16;
+      break;
+    case 'multipoint':
+      head(4);
+      count(p.pts.n);
+      for (let k = 0; k < p.pts.n; k++) {
+        head(1);
+        b.copy(w, o, p.pts.at + k * 16, p.pts.at + k * 16 + 16);
+        o += 16;
+      }
+      break;
+    case 'line':
+      if (p.parts.length === 1) {
+        head(2);
+        run(p.parts[0]);
+      } else {
+        head(5);
+        count(p.parts.length);
+        for (const r of p.parts) {
+          head(2);
+          run(r);
+        }
+      }
+      break;
+    case 'polygon': {
+      const poly = (rings: Run[]) => {
+        head(3);
+        count(rings.length);
+        for (const r of rings) run(r);
+      };
+      if (p.polys.length === 1) poly(p.polys[0]);
+      else {
+        head(6);
+        count(p.polys.length);
+        for (const rings of p.polys) poly(rings);
+      }
+      break;
+    }
+  }
+  return w;
+}
+
+const RECORD = Symbol('shp record');
+const GEOMETRY = Symbol('geometry');
+type LazyFeature = SourceFeature & { [RECORD]?: Buffer; [GEOMETRY]?: Geometry };
+
+/** Shared by every feature (no closure per feature: a million features is a million of them). */
+const GEOMETRY_PROPERTY: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyFeature) {
+    if (this[GEOMETRY] === undefined) this[GEOMETRY] = decodeShape(this[RECORD]!, this.index);
+    return this[GEOMETRY];
+  },
+  set(this: LazyFeature, g: Geometry) {
+    this[GEOMETRY] = g;
+    this[RECORD] = undefined;
+  },
+};
+
+/**
+ * A feature whose GeoJSON geometry is decoded only if someone reads it (a target's value() rarely
+ * does); `geometry` is still an own enumerable property, so spreading or serialising the feature
+ * keeps it.
+ */
+function lazyFeature(index: number, properties: Record<string, unknown>, content: Buffer): SourceFeature {
+  const f = { index, properties } as LazyFeature;
+  f[RECORD] = content;
+  Object.defineProperty(f, 'geometry', GEOMETRY_PROPERTY);
+  return f;
+}
+
+/**
+ * The 2D WKB (hex) of a feature read from a shapefile, built straight from the record's bytes (the
+ * .shp stores little-endian doubles, as WKB does): the engine stages it without building GeoJSON
+ * coordinate arrays. undefined for any other feature, or once `geometry` has been replaced.
+ */
+export function shapefileWkbHex(f: SourceFeature): string | null | undefined {
+  const rec = (f as LazyFeature)[RECORD];
+  return rec === undefined ? undefined : (shapeToWkb(rec, f.index)?.toString('hex') ?? null);
 }
 
 /**
@@ -185,7 +351,7 @@ export async function* readShapefile(
       const properties = decodeRecord(h, rec, text, i);
       state.encoding = text.encoding;
       if (properties === null) continue; // deleted record
-      yield { index: i, properties, geometry: decodeShape(content, i) };
+      yield lazyFeature(i, properties, content);
     }
     const more = await shp.read(8);
     if (more.length === 8) throw new SourceError(`the .shp has more records than the ${h.records} of the .dbf`, h.records + 1);

@@ -23,6 +23,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
 import { ImportError, SourceError } from './errors.ts';
 import { geojsonToWkbHex, GeometryError } from './wkb.ts';
+import { shapefileWkbHex } from '../formats/shapefile.ts';
 import { checksumFiles, resolveSources, type ImportSource, type OpenedSource } from './sources.ts';
 import type { ColumnType, ImportContext, ImportTarget, SourceFeature, TargetColumn, TargetGeometryType } from './target.ts';
 
@@ -393,7 +394,8 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
           row[1] = f.index;
           row[2] = ctx.srid;
           try {
-            row[3] = f.geometry ? geojsonToWkbHex(f.geometry) : null;
+            const pre = shapefileWkbHex(f);
+            row[3] = pre !== undefined ? pre : f.geometry ? geojsonToWkbHex(f.geometry) : null;
           } catch (e) {
             if (e instanceof GeometryError) throw new ImportError(`bad geometry: ${e.message}`, input.label, f.index);
             throw e;

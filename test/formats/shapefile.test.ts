@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readShapefile, decodeShape, type ShapefileState } from '../../src/formats/shapefile.ts';
+import { readShapefile, decodeShape, shapeToWkb, shapefileWkbHex, type ShapefileState } from '../../src/formats/shapefile.ts';
+import { geojsonToWkbHex } from '../../src/import/wkb.ts';
 import { encodingFromCpg } from '../../src/formats/shapefile-dbf.ts';
 import { fileSource } from '../../src/import/bytes.ts';
 import { SourceError } from '../../src/import/errors.ts';
@@ -207,6 +208,28 @@ test('shape records: null, points, lines, rings given counter-clockwise only (or
   assert.throws(() => decodeShape(rec(31, [[[0, 0]]]), 7), (e: unknown) => e instanceof SourceError && e.feature === 7 && /MultiPatch/.test(e.message));
   const cut = rec(5, [cw(0)]).subarray(0, 60);
   assert.throws(() => decodeShape(cut, 2), /points run past the record/);
+  assert.throws(() => shapeToWkb(cut, 2), /points run past the record/);
+  // The WKB built from the record bytes is the WKB of the decoded GeoJSON, for every shape kind.
+  const mp = Buffer.alloc(40 + 3 * 16);
+  mp.writeInt32LE(8, 0);
+  mp.writeInt32LE(3, 36);
+  [[1, 2], [3, 4], [5, 6]].forEach(([a, c], i) => {
+    mp.writeDoubleLE(a, 40 + i * 16);
+    mp.writeDoubleLE(c, 48 + i * 16);
+  });
+  for (const r of [pt, mp, rec(3, [[[0, 0], [1, 1]]]), rec(3, [[[0, 0], [1, 1]], [[2, 2], [3, 3]]]), rec(5, [cw(0)]), rec(5, [ccwOuter, ccwHole]), rec(5, [cw(0), cw(20), hole])])
+    assert.equal(shapeToWkb(r, 1)!.toString('hex'), geojsonToWkbHex(decodeShape(r, 1)!));
+  assert.equal(shapeToWkb(nul, 1), null);
+});
+
+test('features carry their WKB until their geometry is replaced', async () => {
+  const [f] = (await readVia(join(FIX, 'latin1/ZONES.shp'))).features;
+  assert.equal(shapefileWkbHex(f), geojsonToWkbHex(f.geometry!));
+  assert.deepEqual({ ...f }.geometry, f.geometry, 'spreading keeps the geometry');
+  f.geometry = { type: 'Point', coordinates: [1, 2] };
+  assert.equal(shapefileWkbHex(f), undefined);
+  assert.deepEqual(f.geometry, { type: 'Point', coordinates: [1, 2] });
+  assert.deepEqual(Object.keys(f), ['index', 'properties', 'geometry']);
 });
 
 const PLU = 'data/urbanisme/30014_PLU_20171013/Donnees_geographiques';
