@@ -60,7 +60,8 @@ const valid = (g: string) => `CASE WHEN ST_IsValid(${g}) THEN ${g} ELSE ST_Colle
 function closed(g: string): string {
   const k = `cos(radians(ST_Y(ST_Centroid(${g}))))`;
   const r = CLOSING_M / METRES_PER_DEGREE;
-  return `ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Scale(ST_Buffer(ST_Buffer(ST_Scale(${g}, ${k}, 1), ${r}, 'quad_segs=4'), ${-r}, 'quad_segs=4'), 1 / ${k}, 1)), 3))`;
+  // Snapped back to the overlay grid: the arcs of the buffers would otherwise carry 15-digit coordinates.
+  return `ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_Scale(ST_Buffer(ST_Buffer(ST_Scale(${g}, ${k}, 1), ${r}, 'quad_segs=4'), ${-r}, 'quad_segs=4'), 1 / ${k}, 1), ${GRID}), 3))`;
 }
 
 const deriveEnabled = (ctx: ImportContext) => !/^(false|no|0|off)$/i.test(ctx.options.derive ?? '');
@@ -125,7 +126,7 @@ async function deriveLocalisants(tx: Queryable, datasetId: string): Promise<void
     `INSERT INTO cadastre_localisant (dataset_id, fid, gid, numero, feuille, section, code_dep, nom_com, code_com,
        com_abs, code_arr, idu, code_insee, derived, geom)
      SELECT $1, p.gid, p.gid, p.numero, p.feuille, p.section, p.code_dep, p.nom_com, p.code_com,
-       p.com_abs, p.code_arr, p.idu, p.code_insee, true, ST_Multi(ST_PointOnSurface(${valid('p.geom')}))
+       p.com_abs, p.code_arr, p.idu, p.code_insee, true, ST_Multi(ST_SnapToGrid(ST_PointOnSurface(${valid('p.geom')}), ${GRID}))
      FROM cadastre_parcelle p
      WHERE p.dataset_id = $1
        AND NOT EXISTS (SELECT 1 FROM cadastre_localisant l WHERE l.idu = p.idu AND (NOT l.derived OR l.dataset_id <> $1))`,

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { featureRoute } from '../../features/route.ts';
 import type { TerroirModule } from '../index.ts';
-import { CADASTRE_LAYERS, COMMUNE, DIVISION, FEUILLE, LOCALISANT, PARCELLE } from './layers.ts';
+import { invalidParam, type ParamLocation } from '../../http/problems.ts';
+import { CADASTRE_LAYERS, COMMUNE, COMMUNE_LIMIT, DIVISION, FEUILLE, LOCALISANT, MAX_LIMIT, PARCELLE } from './layers.ts';
 import { checkParams, filtersFor, toConditions, type CadastreInput, type RouteKind } from './params.ts';
 import type { LayerDescriptor } from '../../catalog/layer.ts';
 
@@ -38,14 +39,36 @@ const ROUTES: { kind: RouteKind; layer: LayerDescriptor; summary: string; descri
   },
 ];
 
+/**
+ * `_limit` above the route's maximum gets the reference's own sentence (it has it for communes),
+ * before the schema would answer its generic one.
+ */
+function checkLimit(kind: RouteKind, req: FastifyRequest) {
+  const max = kind === 'commune' ? COMMUNE_LIMIT : MAX_LIMIT;
+  const where: [Record<string, unknown> | undefined, ParamLocation][] = [
+    [req.query as Record<string, unknown> | undefined, 'query'],
+    [req.method === 'POST' && req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : undefined, 'body'],
+  ];
+  for (const [values, location] of where) {
+    const v = values?._limit;
+    if ((typeof v === 'string' && /^\d{1,15}$/.test(v)) || typeof v === 'number') {
+      if (Number(v) > max) throw invalidParam('_limit', `La valeur de l'attribut "limit" doit être inférieur ou égal à ${max}.`, location, v);
+    }
+  }
+}
+
 async function plugin(app: FastifyInstance) {
   for (const layer of CADASTRE_LAYERS) app.catalog.register(layer);
+  // The route of each request, for the hooks below (they see every request of this plugin).
+  const kindByUrl = new Map<string, RouteKind>();
 
   // POST with every parameter in the query string and no body at all is how the R package happign
   // calls the reference: an absent body is an empty one. Paging given in the query string is copied
   // into the body, else the body schema's defaults (_start 0, _limit 1000) would override it when
   // featureRoute merges the two.
   app.addHook('preValidation', async (req: FastifyRequest) => {
+    const kind = kindByUrl.get(req.routeOptions.url ?? '');
+    if (kind) checkLimit(kind, req);
     if (req.method !== 'POST') return;
     if (req.body === undefined || req.body === null) req.body = {};
     const body = req.body as Record<string, unknown>;
@@ -59,7 +82,6 @@ async function plugin(app: FastifyInstance) {
 
   // The reference's value rules and messages, after the schemas (types, unknown names) and before the
   // query; each location is checked on its own so that the problem says where the value was.
-  const kindByUrl = new Map<string, RouteKind>();
   app.addHook('preHandler', async (req: FastifyRequest) => {
     const kind = kindByUrl.get(req.routeOptions.url ?? '');
     if (!kind) return;

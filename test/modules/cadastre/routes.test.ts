@@ -292,11 +292,16 @@ describe('bad input: a 400 naming the parameter, never a 500', () => {
       assertProblem(await post(`/api/cadastre/${r}`, { _limit: 0 }), 400, '_limit');
     }
     for (const r of SECTION_ROUTES) {
-      assertProblem(await get(`/api/cadastre/${r}?_limit=1001`), 400, '_limit');
+      const p = assertProblem(await get(`/api/cadastre/${r}?_limit=1001`), 400, '_limit');
+      assert.equal(p.message._limit.msg, 'La valeur de l\'attribut "limit" doit être inférieur ou égal à 1000.');
+      assertProblem(await post(`/api/cadastre/${r}?_limit=5000`), 400, '_limit');
       ok(await get(`/api/cadastre/${r}?_limit=1000`));
     }
-    assertProblem(await get('/api/cadastre/commune?_limit=501'), 400, '_limit');
-    assertProblem(await post('/api/cadastre/commune', { _limit: 501 }), 400, '_limit');
+    // The reference's own sentence for communes.
+    const c = assertProblem(await get('/api/cadastre/commune?_limit=501'), 400, '_limit');
+    assert.equal(c.message._limit.msg, 'La valeur de l\'attribut "limit" doit être inférieur ou égal à 500.');
+    const b = assertProblem(await post('/api/cadastre/commune', { _limit: 501 }), 400, '_limit');
+    assert.equal(b.invalid_params[0].in, 'body');
     ok(await get('/api/cadastre/commune?_limit=500'));
   });
 
