@@ -220,6 +220,9 @@ export async function afterParcelLoad(tx: Queryable, datasetId: string, ctx: Imp
   await deriveFeuilles(tx, datasetId, communes, ctx.options.edition?.trim() || null);
   await deriveDivisions(tx, datasetId, communes);
   await deriveCommunes(tx, datasetId, communes);
+  // The engine refreshes the statistics of the table it loaded; these changed too (and the embedded
+  // backend has no autovacuum to notice). ANALYZE samples a bounded number of rows: cheap at any size.
+  await tx.query('ANALYZE cadastre_localisant, cadastre_feuille, cadastre_division, cadastre_commune');
 }
 
 export async function afterFeuilleLoad(tx: Queryable, datasetId: string, ctx: ImportContext): Promise<void> {

@@ -210,6 +210,19 @@ describe('built features', () => {
     assert.equal(await count(`SELECT count(*)::int AS n FROM cadastre_commune WHERE code_insee = '29158' AND derived`), 1);
   });
 
+  test('an Etalab communes file replaces the derived commune; the parcels derive none afterwards', async () => {
+    await importBuilt(t.db, cadastreParcelle, 'cadastre-29072-parcelles.json', [parcel('29072', 'AK', '3', -4.28, 47.79)]);
+    assert.deepEqual(await t.db.query(`SELECT derived, nom_com FROM cadastre_commune WHERE code_insee = '29072'`), [{ derived: true, nom_com: 'Guilvinec' }]);
+    await importBuilt(t.db, cadastreCommune, 'cadastre-29072-communes.json', [
+      { id: '29072', properties: { id: '29072', nom: 'Le Guilvinec', created: '2004-01-01', updated: '2020-01-01' }, geometry: square(-4.29, 47.78, 0.03) },
+    ]);
+    assert.deepEqual(await t.db.query(`SELECT dataset_id, derived, nom_com, gid, fid FROM cadastre_commune WHERE code_insee = '29072'`), [
+      { dataset_id: 'cadastre.commune:29072', derived: false, nom_com: 'Le Guilvinec', gid: 29072, fid: 29072 },
+    ]);
+    await importBuilt(t.db, cadastreParcelle, 'cadastre-29072-parcelles.json', [parcel('29072', 'AK', '3', -4.28, 47.79)]);
+    assert.equal(await count(`SELECT count(*)::int AS n FROM cadastre_commune WHERE code_insee = '29072'`), 1);
+  });
+
   test('Paris: an arrondissement file is filed under the commune with code_arr, as API Carto answers', async () => {
     await importBuilt(t.db, cadastreParcelle, 'cadastre-75112-parcelles.json', [parcel('75112', 'AA', '12', 2.39, 48.84)]);
     const [r] = await t.db.query(`SELECT idu, code_insee, code_dep, code_com, code_arr, nom_com, gid FROM cadastre_parcelle WHERE dataset_id = 'cadastre.parcelle:75112'`);
