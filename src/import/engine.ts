@@ -24,6 +24,7 @@ import { ident } from '../db/sql.ts';
 import { ImportError, SourceError } from './errors.ts';
 import { geojsonToWkbHex, GeometryError } from './wkb.ts';
 import { shapefileWkbHex } from '../formats/shapefile.ts';
+import { gpkgWkbHex } from '../formats/gpkg.ts';
 import { checksumFiles, resolveSources, type ImportSource, type OpenedSource } from './sources.ts';
 import type { ColumnType, ImportContext, ImportTarget, SourceFeature, TargetColumn, TargetGeometryType } from './target.ts';
 
@@ -394,7 +395,8 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
           row[1] = f.index;
           row[2] = ctx.srid;
           try {
-            const pre = shapefileWkbHex(f);
+            let pre = shapefileWkbHex(f);
+            if (pre === undefined) pre = gpkgWkbHex(f);
             row[3] = pre !== undefined ? pre : f.geometry ? geojsonToWkbHex(f.geometry) : null;
           } catch (e) {
             if (e instanceof GeometryError) throw new ImportError(`bad geometry: ${e.message}`, input.label, f.index);
@@ -475,7 +477,7 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
     await tx.query('SAVEPOINT terroir_prep');
     try {
       await tx.query(
-        `CREATE UNLOGGED TABLE ${prep} AS SELECT _imp_src, _imp_idx, ${colSel0}_imp_valid, ST_Transform(ST_SetSRID(_imp_geom, _imp_srid), 4326) AS _imp_g FROM ${stage}`,
+        `CREATE UNLOGGED TABLE ${prep} AS SELECT _imp_src, _imp_idx, ${colSel0}_imp_valid, ST_Transform(ST_SetSRID(ST_Force2D(_imp_geom), _imp_srid), 4326) AS _imp_g FROM ${stage}`,
       );
     } catch (e) {
       await tx.query('ROLLBACK TO SAVEPOINT terroir_prep');

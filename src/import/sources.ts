@@ -12,12 +12,13 @@ import { readGeojson, isGeojsonPath, GEOJSON_SEQ_RE, type GeojsonState } from '.
 import { encodingFromCpg } from '../formats/shapefile-dbf.ts';
 import { readShapefile, type ShapefileState } from '../formats/shapefile.ts';
 import { isZipPath, openZip, type ZipArchive } from '../formats/zip.ts';
+import { GPKG_RE, openGpkg } from '../formats/gpkg.ts';
 import { fileSource, readAll, type ByteSource } from './bytes.ts';
 import { resolveWktSrid, sridFromGeojsonCrs } from './crs.ts';
 import { ImportError } from './errors.ts';
 import type { SourceFeature } from './target.ts';
 
-export type SourceFormat = 'shapefile' | 'geojson';
+export type SourceFormat = 'shapefile' | 'geojson' | 'gpkg';
 
 export interface OpenedSource {
   /** Features, streamed. */
@@ -117,6 +118,37 @@ function geojsonSource(label: string, files: string[], src: ByteSource): ImportS
   };
 }
 
+/** One feature table of a GeoPackage (label `file.gpkg/TABLE`). */
+function gpkgSource(path: string, table: string): ImportSource {
+  const label = `${path}/${table}`;
+  return {
+    label,
+    format: 'gpkg',
+    main: fileSource(path),
+    files: [path],
+    async open(db) {
+      const g = openGpkg(path);
+      const layer = g.layers.find((l) => l.table === table)!;
+      g.close();
+      const srid = layer.srid ?? (layer.definition ? await resolveWktSrid(db, layer.definition) : undefined);
+      return {
+        features: (async function* () {
+          const reader = openGpkg(path);
+          try {
+            yield* reader.features(table);
+          } finally {
+            reader.close();
+          }
+        })(),
+        srid: () => srid,
+        crsNote: () => (layer.srid ? `gpkg_spatial_ref_sys EPSG:${layer.srid}` : layer.definition ? `gpkg_spatial_ref_sys ${layer.definition.slice(0, 60)}…` : 'no CRS in gpkg_spatial_ref_sys'),
+        expected: () => layer.count,
+        encoding: () => 'utf-8',
+      };
+    },
+  };
+}
+
 function isMain(name: string): boolean {
   return SHP_RE.test(name) || (isGeojsonPath(name) && !/\.(xml|qmd)$/i.test(name));
 }
@@ -192,6 +224,13 @@ export async function resolveSources(paths: string[], opts: ResolveOptions = {})
             cpg: cpg ? fileSource(cpg) : undefined,
           }),
         );
+      } else if (GPKG_RE.test(p)) {
+        if (seen.has(p)) return;
+        seen.add(p);
+        const g = openGpkg(p);
+        const tables = g.layers.map((l) => l.table);
+        g.close();
+        for (const t of choose(p, tables, opts)) sources.push(gpkgSource(p, t));
       } else if (isGeojsonPath(p)) {
         if (seen.has(p)) return;
         seen.add(p);
@@ -200,7 +239,7 @@ export async function resolveSources(paths: string[], opts: ResolveOptions = {})
         const shp = names.find((n) => SHP_RE.test(n) && stem(n).toLowerCase() === stem(p).toLowerCase());
         if (!shp) throw new ImportError('a sidecar file without its .shp (import a shapefile through its .shp)', p);
         if (!paths.some((q) => q === shp)) addLoose(shp);
-      } else throw new ImportError('unsupported format (expected .shp, .zip, .geojson/.json[.gz], .ndjson/.geojsonl, or a directory)', p);
+      } else throw new ImportError('unsupported format (expected .shp, .gpkg, .zip, .geojson/.json[.gz], .ndjson/.geojsonl, or a directory)', p);
     };
     for (const p of paths) {
       let st;
@@ -211,7 +250,7 @@ export async function resolveSources(paths: string[], opts: ResolveOptions = {})
       }
       if (st.isDirectory()) {
         const files = walk(p);
-        const mains = files.filter(isMain).map((f) => relative(p, f));
+        const mains = files.filter((f) => isMain(f) || GPKG_RE.test(f)).map((f) => relative(p, f));
         for (const m of choose(p, mains, opts)) addLoose(join(p, m));
       } else if (isZipPath(p)) {
         const zip = await openZip(p);

@@ -30,7 +30,7 @@ after(async () => {
 /** The rows a dataset serves, in a comparable form (geometry as rounded text). */
 async function rows(lot: string, table = ZONE_TABLE) {
   return t.db.query<{ code: string; nom: string | null; surface: number | null; rang: number | null; g: string }>(
-    `SELECT code, nom, surface, rang, ST_AsText(geom, 7) AS g FROM ${table} WHERE dataset_id = $1 ORDER BY code, rang`,
+    `SELECT code, nom, surface, rang, ST_AsText(ST_Normalize(geom), 7) AS g FROM ${table} WHERE dataset_id = $1 ORDER BY code, rang`,
     [`test.zone:${lot}`],
   );
 }
@@ -107,6 +107,16 @@ test('re-importing the same file is idempotent: same rows, one dataset row', asy
   // UTF-8 with .cpg: same text.
   await importFiles(t.db, zoneTarget(), [join(FIX, 'utf8/zones.shp')], { options: { lot: 'utf8' } });
   assert.deepEqual(await rows('utf8'), before);
+});
+
+test('GeoPackage: a layer chosen with --entry loads the same rows as the shapefile', async () => {
+  const s = await importFiles(t.db, zoneTarget(), [join(FIX, 'zones.gpkg')], { options: { lot: 'gpkg' }, entry: 'ZONES' });
+  assert.equal(s.files[0].format, 'gpkg');
+  assert.equal(s.files[0].srid, 2154);
+  assert.equal(s.repaired, 1);
+  assert.deepEqual(await rows('gpkg'), await rows('latin1'));
+  assert.equal((await dataset('gpkg')).source, 'zones.gpkg/ZONES');
+  await assert.rejects(importFiles(t.db, zoneTarget(), [join(FIX, 'zones.gpkg')], { options: { lot: 'gpkg' } }), /holds several layers/);
 });
 
 test('overseas CRS from the .prj (RGR92 / UTM 40S, La Réunion) lands in the right place', async () => {
