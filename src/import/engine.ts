@@ -435,14 +435,14 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
       await tx.query(`SET LOCAL jit = off`);
       await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
     }
-    // Validity is a generated column: PostgreSQL computes it while it ingests the COPY, in its own
-    // process, at the same time as this one reads and maps the next features. It is the validity of
-    // the source geometry, in its own CRS (as published).
+    // The staging table takes the COPY as is: PostgreSQL ingests it while this process reads and maps
+    // the next features. Geometries are stored uncompressed (EXTERNAL): they are read once, and
+    // compressing large polygons would cost more CPU than the space is worth.
     const stageCols = ['_imp_src', '_imp_idx', '_imp_srid', '_imp_geom', ...cols.map((c) => c.name)];
     await tx.exec(
       `CREATE UNLOGGED TABLE ${stage} (_imp_src integer NOT NULL, _imp_idx integer NOT NULL, _imp_srid integer NOT NULL, _imp_geom geometry` +
         cols.map((c) => `, ${ident(c.name)} ${c.type}`).join('') +
-        `, _imp_valid boolean GENERATED ALWAYS AS (ST_IsValid(_imp_geom)) STORED)`,
+        `); ALTER TABLE ${stage} ALTER COLUMN _imp_geom SET STORAGE EXTERNAL`,
     );
     await tx.query('SAVEPOINT terroir_copy');
     try {
@@ -469,15 +469,17 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
     for (let k = 0; k < runs.length; k++)
       if (runs[k].srid !== runs[k].ctx.srid) await tx.query(`UPDATE ${stage} SET _imp_srid = $1 WHERE _imp_src = $2`, [runs[k].srid, k]);
 
-    // Reprojection in one CREATE TABLE AS, which PostgreSQL runs with parallel workers (PROJ is the
-    // most expensive step of the load: ~1 µs per vertex).
+    // Reprojection and validity (of the source geometry, in its own CRS, as published) in one CREATE
+    // TABLE AS, which PostgreSQL runs with parallel workers: PROJ (~1 µs per vertex) and GEOS are the
+    // most expensive steps of the load. The two expressions read the same column, so neither is
+    // computed twice.
     const prep = `terroir_prep_${tag}`;
     const colList0 = cols.map((c) => ident(c.name)).join(', ');
     const colSel0 = cols.length ? `${colList0}, ` : '';
     await tx.query('SAVEPOINT terroir_prep');
     try {
       await tx.query(
-        `CREATE UNLOGGED TABLE ${prep} AS SELECT _imp_src, _imp_idx, ${colSel0}_imp_valid, ST_Transform(ST_SetSRID(ST_Force2D(_imp_geom), _imp_srid), 4326) AS _imp_g FROM ${stage}`,
+        `CREATE UNLOGGED TABLE ${prep} AS SELECT _imp_src, _imp_idx, ${colSel0}ST_IsValid(_imp_geom) AS _imp_valid, ST_Transform(ST_SetSRID(ST_Force2D(_imp_geom), _imp_srid), 4326) AS _imp_g FROM ${stage}`,
       );
     } catch (e) {
       await tx.query('ROLLBACK TO SAVEPOINT terroir_prep');
