@@ -211,11 +211,15 @@ async function communesAndEpci(db: Database, p: DemoParams, f: Fields): Promise<
   const amp = Math.sqrt(p.communeKm2) * 1000 * 0.45;
   await run(
     db,
-    `UPDATE demo_w_block b SET commune_seed = (
-       SELECT s.id FROM demo_w_seed s WHERE s.kind = 'commune'
-       ORDER BY s.pt <-> ST_Translate(b.seed, $1 * demo_wave(ST_X(b.seed), ST_Y(b.seed), $2::float8[]),
-                                              $1 * demo_wave(ST_X(b.seed), ST_Y(b.seed), $3::float8[]))
-       LIMIT 1)`,
+    // The displaced points are computed once (MATERIALIZED), so that the nearest-seed search is a
+    // GiST KNN scan against a constant rather than a sort re-evaluating the waves per candidate.
+    `WITH d AS MATERIALIZED (
+       SELECT id, ST_Translate(seed, $1 * demo_wave(ST_X(seed), ST_Y(seed), $2::float8[]),
+                                     $1 * demo_wave(ST_X(seed), ST_Y(seed), $3::float8[])) AS p
+       FROM demo_w_block
+     )
+     UPDATE demo_w_block b SET commune_seed = (SELECT s.id FROM demo_w_seed s WHERE s.kind = 'commune' ORDER BY s.pt <-> d.p LIMIT 1)
+     FROM d WHERE d.id = b.id`,
     [amp, f.communeDx, f.communeDy],
   );
   await makeContiguous(db, 'demo_w_block', 'commune_seed', 'id');
@@ -266,7 +270,7 @@ async function communesAndEpci(db: Database, p: DemoParams, f: Fields): Promise<
     `UPDATE demo_w_commune c SET chef_lieu = (
        SELECT b.seed FROM demo_w_block b, demo_w_seed s
        WHERE b.insee = c.insee AND s.kind = 'commune' AND s.id = c.seed_id
-       ORDER BY b.seed <-> s.pt, b.id LIMIT 1)`,
+       ORDER BY b.seed <-> s.pt LIMIT 1)`,
   );
   await run(db, 'UPDATE demo_w_territory SET geom = (SELECT ST_Multi(ST_Union(geom)) FROM demo_w_commune)');
 
@@ -276,11 +280,13 @@ async function communesAndEpci(db: Database, p: DemoParams, f: Fields): Promise<
   const ampE = Math.sqrt(p.communeKm2 * p.communesPerEpci) * 1000 * 0.3;
   await run(
     db,
-    `UPDATE demo_w_commune c SET epci = (
-       SELECT s.id::text FROM demo_w_seed s WHERE s.kind = 'epci'
-       ORDER BY s.pt <-> ST_Translate(c.chef_lieu, $1 * demo_wave(ST_X(c.chef_lieu), ST_Y(c.chef_lieu), $2::float8[]),
-                                                   $1 * demo_wave(ST_X(c.chef_lieu), ST_Y(c.chef_lieu), $3::float8[]))
-       LIMIT 1)`,
+    `WITH d AS MATERIALIZED (
+       SELECT insee, ST_Translate(chef_lieu, $1 * demo_wave(ST_X(chef_lieu), ST_Y(chef_lieu), $2::float8[]),
+                                            $1 * demo_wave(ST_X(chef_lieu), ST_Y(chef_lieu), $3::float8[])) AS p
+       FROM demo_w_commune
+     )
+     UPDATE demo_w_commune c SET epci = (SELECT s.id::text FROM demo_w_seed s WHERE s.kind = 'epci' ORDER BY s.pt <-> d.p LIMIT 1)
+     FROM d WHERE d.insee = c.insee`,
     [ampE, f.epciDx, f.epciDy],
   );
   await makeContiguous(db, 'demo_w_commune', 'epci', 'insee');
@@ -362,7 +368,7 @@ async function landUseAndSections(db: Database, p: DemoParams, f: Fields): Promi
     [p.seed],
   );
   const assign = `UPDATE demo_w_block b SET section = (
-      SELECT s.id::text FROM demo_w_seed s WHERE s.kind = 'section' AND s.grp = b.insee ORDER BY s.pt <-> b.seed, s.id LIMIT 1)`;
+      SELECT s.id::text FROM demo_w_seed s WHERE s.kind = 'section' AND s.grp = b.insee ORDER BY s.pt <-> b.seed LIMIT 1)`;
   await run(db, assign);
   await run(
     db,
@@ -435,14 +441,18 @@ async function cadastre(db: Database, p: DemoParams): Promise<void> {
   );
 }
 
-/** Farm types (OTEX-like), their mean field size (ha) and share outside the wine-growing hills. */
+/**
+ * Farm types (OTEX-like), their mean field size (ha) and share outside the wine-growing hills. The
+ * sizes give a mean declared parcel of ≈ 3 ha, the national mean of the RPG (≈ 9.5 M parcels for
+ * 27 M ha).
+ */
 export const OTEX = {
-  'grandes-cultures': { fieldHa: 6.5, share: 0.36 },
-  'bovins': { fieldHa: 3.5, share: 0.28 },
-  'polyculture-elevage': { fieldHa: 4.5, share: 0.24 },
-  'arboriculture': { fieldHa: 2, share: 0.08 },
+  'grandes-cultures': { fieldHa: 4.6, share: 0.36 },
+  'bovins': { fieldHa: 2.6, share: 0.28 },
+  'polyculture-elevage': { fieldHa: 3.3, share: 0.24 },
+  'arboriculture': { fieldHa: 1.8, share: 0.08 },
   'maraichage': { fieldHa: 1.2, share: 0.04 },
-  'viticulture': { fieldHa: 1.5, share: 0 },
+  'viticulture': { fieldHa: 1.4, share: 0 },
 } as const;
 export type Otex = keyof typeof OTEX;
 
@@ -455,12 +465,15 @@ async function farms(db: Database, p: DemoParams, f: Fields): Promise<void> {
      WHERE kind = 'agricole' AND demo_u($1, id, 41) >= 0.04 AND demo_u($1, id, 42) < CASE WHEN vigne THEN 0.55 ELSE 0.32 END`,
     [p.seed],
   );
+  if (db.backend === 'pglite') await db.query('ANALYZE demo_w_seed');
   await run(
     db,
-    `UPDATE demo_w_block b SET farm = (
-       SELECT s.id FROM demo_w_seed s WHERE s.kind = 'farm' AND s.grp = CASE WHEN b.vigne THEN 'v' ELSE 'g' END
-       ORDER BY s.pt <-> b.seed, s.id LIMIT 1)
-     WHERE b.kind = 'agricole' AND demo_u($1, b.id, 41) >= 0.04`,
+    `WITH d AS MATERIALIZED (
+       SELECT id, seed, CASE WHEN vigne THEN 'v' ELSE 'g' END AS g FROM demo_w_block
+       WHERE kind = 'agricole' AND demo_u($1, id, 41) >= 0.04
+     )
+     UPDATE demo_w_block b SET farm = (SELECT s.id FROM demo_w_seed s WHERE s.kind = 'farm' AND s.grp = d.g ORDER BY s.pt <-> d.seed LIMIT 1)
+     FROM d WHERE d.id = b.id`,
     [p.seed],
   );
   const rows = await db.query<{ id: number; grp: string; insee: string; liv: number }>(

@@ -71,7 +71,12 @@ async function load(l: Loader, t: ImportTarget, features: SourceFeature[], ctx: 
   return s;
 }
 
-const geo = (col: string) => `ST_AsGeoJSON(${col}, ${DIGITS})::json`;
+/**
+ * Geometries leave in centimetres, as published files are: snapped to a 1 cm grid with
+ * ST_ReducePrecision first, which keeps them valid (plain rounding may make a narrow piece
+ * self-intersect, which the engine would then have to repair).
+ */
+const geo = (col: string) => `ST_AsGeoJSON(ST_ReducePrecision(${col}, 0.01), ${DIGITS})::json`;
 
 /** Cadastre, per commune as Etalab publishes it: communes, feuilles, then parcels (Etalab layouts). */
 async function cadastre(l: Loader): Promise<void> {
