@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import type { Command } from './types.ts';
 import { openMigrated } from '../db/open.ts';
 import { importFiles, type ImportProgress } from '../import/engine.ts';
@@ -55,6 +56,8 @@ export const importCommand: Command = {
       if (!m) throw usageError(`--option expects key=value, got "${kv}"`);
       options[m[1]] = m[2];
     }
+    if (values.encoding !== undefined && !iconv.encodingExists(values.encoding as string))
+      throw usageError(`--encoding: unknown encoding "${values.encoding}" (e.g. windows-1252, utf-8, iso-8859-15, cp850)`);
     const campagne = integer('annee', values.annee, 1900, 2999);
     const srid = integer('srid', values.srid, 1, 999999);
     if (target.requiresCampagne && campagne === undefined) throw usageError(`${layer} needs --annee (the campaign year)`);

@@ -18,6 +18,7 @@
  * the same rows and updates the same dataset row: imports are idempotent.
  */
 import { randomBytes } from 'node:crypto';
+import iconv from 'iconv-lite';
 import { basename } from 'node:path';
 import type { Database, Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
@@ -205,6 +206,7 @@ function datasetIdOf(target: ImportTarget, ctx: ImportContext, label: string): s
  */
 export async function importFiles(db: Database, target: ImportTarget, files: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
   if (target.requiresCampagne && opts.campagne === undefined) throw new ImportError(`${target.layer} needs --annee (the campaign year)`);
+  if (opts.encoding !== undefined && !iconv.encodingExists(opts.encoding)) throw new ImportError(`unknown encoding "${opts.encoding}"`);
   const { sources, close } = await resolveSources(files, { entry: opts.entry, match: target.match });
   try {
     const allFiles = [...new Set(sources.flatMap((s) => s.files))];

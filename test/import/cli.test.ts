@@ -87,7 +87,7 @@ test('terroir import rpg.parcelle: progress lines, summary, dataset; --json; ide
   assert.deepEqual(s.datasets.map((d: { id: string }) => d.id), ['rpg.parcelle:2021']);
 });
 
-test('usage errors exit 2: unknown layer, missing --annee, bad --srid, bad --option', async () => {
+test('usage errors exit 2: unknown layer, missing --annee, bad --srid, bad --encoding, bad --option', async () => {
   const list = await terroir('import');
   assert.equal(list.code, 0);
   assert.match(list.stdout, /rpg\.parcelle\s+RPG — parcelles graphiques/);
@@ -100,6 +100,9 @@ test('usage errors exit 2: unknown layer, missing --annee, bad --srid, bad --opt
   const srid = await terroir('import', 'rpg.parcelle', 'x.shp', '--annee', '2021', '--srid', 'lambert');
   assert.equal(srid.code, 2);
   assert.match(srid.stderr, /--srid must be an integer/);
+  const enc = await terroir('import', 'rpg.parcelle', 'x.shp', '--annee', '2021', '--encoding', 'latin-9000');
+  assert.equal(enc.code, 2);
+  assert.match(enc.stderr, /--encoding: unknown encoding "latin-9000"/);
   const opt = await terroir('import', 'rpg.parcelle', 'x.shp', '--annee', '2021', '--option', 'region');
   assert.equal(opt.code, 2);
   assert.match(opt.stderr, /--option expects key=value/);

@@ -138,6 +138,7 @@ test('--srid wins over the .prj; unknown CRS, missing .prj and unknown EPSG code
   writeFileSync(join(dir, 'ZONES.prj'), 'PROJCS["Made_Up_Conic",GEOGCS["GCS_Somewhere"]]');
   await assert.rejects(importFiles(t.db, zoneTarget(), [join(dir, 'ZONES.shp')], { options: { lot: 'crs' } }), /unknown CRS \(\.prj PROJCS\["Made_Up_Conic"/);
   await assert.rejects(importFiles(t.db, zoneTarget(), [join(dir, 'ZONES.shp')], { options: { lot: 'crs' }, srid: 999999 }), /EPSG:999999 is not a CRS PostGIS knows/);
+  await assert.rejects(importFiles(t.db, zoneTarget(), [join(dir, 'ZONES.shp')], { options: { lot: 'crs' }, srid: 2154, encoding: 'klingon' }), /unknown encoding "klingon"/);
   const s = await importFiles(t.db, zoneTarget(), [join(dir, 'ZONES.shp')], { options: { lot: 'crs' }, srid: 2154 });
   assert.equal(s.files[0].srid, 2154);
   assert.deepEqual((await rows('crs')).map((r) => r.g), (await rows('latin1')).map((r) => r.g));
