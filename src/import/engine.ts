@@ -476,12 +476,11 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
     // most expensive steps of the load. The two expressions read the same column, so neither is
     // computed twice.
     const prep = `terroir_prep_${tag}`;
-    const colList0 = cols.map((c) => ident(c.name)).join(', ');
-    const colSel0 = cols.length ? `${colList0}, ` : '';
+    const colSel = cols.length ? `${cols.map((c) => ident(c.name)).join(', ')}, ` : '';
     await tx.query('SAVEPOINT terroir_prep');
     try {
       await tx.query(
-        `CREATE UNLOGGED TABLE ${prep} AS SELECT _imp_src, _imp_idx, ${colSel0}ST_IsValid(_imp_geom) AS _imp_valid, ST_Transform(ST_SetSRID(ST_Force2D(_imp_geom), _imp_srid), 4326) AS _imp_g FROM ${stage}`,
+        `CREATE UNLOGGED TABLE ${prep} AS SELECT _imp_src, _imp_idx, ${colSel}ST_IsValid(_imp_geom) AS _imp_valid, ST_Transform(ST_SetSRID(ST_Force2D(_imp_geom), _imp_srid), 4326) AS _imp_g FROM ${stage}`,
       );
     } catch (e) {
       await tx.query('ROLLBACK TO SAVEPOINT terroir_prep');
@@ -490,8 +489,6 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
     await tx.query('RELEASE SAVEPOINT terroir_prep');
     mark('transform');
 
-    const colList = cols.map((c) => ident(c.name)).join(', ');
-    const colSel = cols.length ? `${colList}, ` : '';
     const force = FORCE[target.geometry.type];
     const fixed = `(CASE WHEN _imp_valid THEN _imp_g ELSE ST_MakeValid(_imp_g) END)`;
     const outOfBounds = `ST_XMin(_imp_g) < -180 OR ST_XMax(_imp_g) > 180 OR ST_YMin(_imp_g) < -90 OR ST_YMax(_imp_g) > 90`;
