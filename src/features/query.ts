@@ -29,6 +29,9 @@ export interface FeaturePage {
 /** Decimal digits of output coordinates: 1e-8° ≈ 1 mm, well under the 1e-6° conformance tolerance. */
 const COORD_DIGITS = 8;
 
+/** A bbox bound at the coordinates' precision: reprojected data would otherwise show float noise. */
+const rounded = (fn: string, g: string) => `round(${fn}(${g})::numeric, ${COORD_DIGITS})::float8`;
+
 /**
  * What a property's SQL may write for the request's input geometry (WGS84), for properties that
  * depend on it, e.g. AOC `contains` = `ST_Contains({{input_geom}}, t.geom)`. queryFeatures binds the
@@ -91,9 +94,9 @@ export async function queryFeatures(db: Queryable, layer: LayerDescriptor, q: Fe
       'geometry', ST_AsGeoJSON(${g}, ${COORD_DIGITS})::json,
       'geometry_name', ${params.add(layer.geometryName)}::text,
       'properties', ${propertiesSql(layer, inputGeom)},
-      'bbox', CASE WHEN ${g} IS NULL THEN NULL ELSE json_build_array(ST_XMin(${g}), ST_YMin(${g}), ST_XMax(${g}), ST_YMax(${g})) END
+      'bbox', CASE WHEN ${g} IS NULL THEN NULL ELSE json_build_array(${rounded('ST_XMin', g)}, ${rounded('ST_YMin', g)}, ${rounded('ST_XMax', g)}, ${rounded('ST_YMax', g)}) END
     )::text AS feature,
-    ST_XMin(${g}) AS x0, ST_YMin(${g}) AS y0, ST_XMax(${g}) AS x1, ST_YMax(${g}) AS y1
+    ${rounded('ST_XMin', g)} AS x0, ${rounded('ST_YMin', g)} AS y0, ${rounded('ST_XMax', g)} AS x1, ${rounded('ST_YMax', g)} AS y1
     FROM ${table} t ${where}
     ORDER BY t.${ident(layer.idColumn)}
     LIMIT ${params.add(q.limit)} OFFSET ${params.add(q.start)}`;

@@ -28,8 +28,21 @@ function fromValidation(err: FastifyError & { validation: AjvError[]; validation
   return invalidParam(name, reason, location, source?.[name]);
 }
 
+/**
+ * Where the named parameter really was. Domain checks run on the merged query + body input (API Carto
+ * takes both on POST), so they cannot know it; the request can.
+ */
+function locate(p: HttpProblem, req: FastifyRequest): HttpProblem {
+  if (!p.param) return p;
+  const { name } = p.param;
+  const has = (o: unknown) => typeof o === 'object' && o !== null && Object.hasOwn(o, name);
+  const location: ParamLocation | undefined = has(req.body) ? 'body' : has(req.query) ? 'query' : has(req.params) ? 'params' : undefined;
+  if (!location || location === p.param.location) return p;
+  return new HttpProblem(p.slug, p.detail, { ...p.param, location });
+}
+
 function toProblem(err: FastifyError, req: FastifyRequest): HttpProblem | undefined {
-  if (err instanceof HttpProblem) return err;
+  if (err instanceof HttpProblem) return locate(err, req);
   if ((err as { validation?: unknown }).validation) return fromValidation(err as never, req);
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {

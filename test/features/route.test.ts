@@ -146,3 +146,18 @@ test(`${BACKEND}: an unexpected failure is a 500 problem that says only the requ
   assert.equal(res.headers['x-request-id'], 'req-123');
   assert.doesNotMatch(res.body, /secret|relation|line 3/);
 });
+
+test(`${BACKEND}: a 400 says where the parameter was: the query string of a POST is "query"`, async () => {
+  const res = await app.inject({ method: 'POST', url: '/api/fixture/lieu?code_insee=123', payload: {} });
+  const body = assertProblem(res, 400, 'code_insee');
+  assert.equal(body.invalid_params[0].in, 'query');
+  const inBody = assertProblem(await app.inject({ method: 'POST', url: '/api/fixture/lieu', payload: { code_insee: '123' } }), 400, 'code_insee');
+  assert.equal(inBody.invalid_params[0].in, 'body');
+});
+
+test(`${BACKEND}: bbox bounds are rounded like the coordinates (no float noise)`, async () => {
+  await t.db.exec(`INSERT INTO fixture_lieu VALUES (6, 'Bruit', '99999', ST_Transform(ST_SetSRID(ST_MakePoint(145123.456, 6792345.678), 2154), 4326))`);
+  const body = (await get('?code_insee=99999')).json();
+  for (const v of [...body.bbox, ...body.features[0].bbox]) assert.ok(Math.abs(v * 1e8 - Math.round(v * 1e8)) < 1e-6, `${v} has at most 8 decimals`);
+  await t.db.exec(`DELETE FROM fixture_lieu WHERE gid = 6`);
+});
