@@ -580,7 +580,10 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
       const sums = await sumsBy.get(id)!;
       const srcs = new Set(mine.map((r) => runs.indexOf(r)));
       const srids = [...new Set(mine.map((r) => r.srid))];
-      const features = loadedBy.get(id) ?? 0;
+      // afterLoad may merge or drop rows (AOC de-duplication): the sheet records what is served.
+      const features = target.afterLoad
+        ? (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(target.table)} WHERE dataset_id = $1`, [id]))[0].n
+        : (loadedBy.get(id) ?? 0);
       const details = {
         ...o.details,
         files: sums.perFile,

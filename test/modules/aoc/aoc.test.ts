@@ -59,6 +59,8 @@ test('aoc.appellation-viticole target: registered, keys and dataset ids', () => 
 test(`${BACKEND}: each upstream file's duplicated feature is loaded once`, { skip }, async () => {
   const rows = await t.db.query<{ id_uni: string; n: number }>('SELECT id_uni, count(*)::int AS n FROM aoc_appellation_viticole GROUP BY id_uni ORDER BY id_uni');
   assert.deepEqual(rows, [{ id_uni: '1-475-21295', n: 1 }, { id_uni: '1-646-21295', n: 1 }]);
+  const [sheet] = await t.db.query<{ feature_count: number }>(`SELECT feature_count FROM terroir_dataset WHERE id = 'aoc.appellation-viticole:21295'`);
+  assert.equal(sheet.feature_count, 2, 'the dataset sheet counts the features served, after de-duplication');
 });
 
 test(`${BACKEND}: pieces of one zone published as separate rows are merged into one feature`, { skip }, async () => {
