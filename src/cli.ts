@@ -1,14 +1,18 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config/load.ts';
 import type { Command } from './commands/types.ts';
-import { serve } from './commands/serve.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { importCommand } from './commands/import.ts';
-import { fetchCommand } from './commands/fetch.ts';
-import { demoCommand } from './commands/demo.ts';
 
-/** Every sub-command; each lives in src/commands/<name>.ts. */
-const COMMANDS: Command[] = [serve, migrateCommand, importCommand, fetchCommand, demoCommand];
+/**
+ * Every sub-command, each in src/commands/<name>.ts, loaded only when it runs: `terroir import`
+ * should not pay for Fastify and every HTTP module before its first feature.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.ts')).serve,
+  migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
+  import: async () => (await import('./commands/import.ts')).importCommand,
+  fetch: async () => (await import('./commands/fetch.ts')).fetchCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
+};
 
 const SHARED_OPTIONS = {
   port: { type: 'string' },
@@ -19,11 +23,12 @@ const SHARED_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function usage(): string {
+async function usage(): Promise<string> {
+  const all = await Promise.all(Object.values(COMMANDS).map((load) => load()));
   return `terroir — France's agricultural and land reference geodata, served
 
 Commands:
-${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
+${all.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
 
 Environment: PORT, HOST, DATABASE_URL, TERROIR_DATA_DIR, LOG_LEVEL, REDIS_URL,
 TERROIR_STATEMENT_TIMEOUT_MS, TERROIR_POOL_SIZE (flags win over the environment).
@@ -33,13 +38,13 @@ Without DATABASE_URL the embedded PostgreSQL + PostGIS (PGlite) keeps its data i
 /** Entry point of the `terroir` command; exit code 2 for usage/configuration errors, 1 for failures. */
 export async function main(argv: string[]) {
   const [name = 'help', ...rest] = argv;
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = Object.hasOwn(COMMANDS, name) ? await COMMANDS[name]() : undefined;
   if (!command) {
     if (name !== 'help' && name !== '--help' && name !== '-h') {
       console.error(`terroir: unknown command "${name}"\n`);
       process.exitCode = 2;
     }
-    console.log(usage());
+    console.log(await usage());
     return;
   }
   try {
