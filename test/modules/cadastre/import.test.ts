@@ -11,6 +11,7 @@ import { importFiles } from '../../../src/import/engine.ts';
 import { ImportError } from '../../../src/import/errors.ts';
 import { cadastreCommune, cadastreFeuille, cadastreParcelle } from '../../../src/modules/cadastre/import.ts';
 import { feuilleGid, inseeNumber, parcelGid, sectionNumber } from '../../../src/modules/cadastre/gid.ts';
+import { GeometryFailure, run } from '../../../src/modules/cadastre/derive.ts';
 import { importBuilt, importSamples, readCollection, samplePath, SAMPLES, square, type SampleCode } from './fixtures.ts';
 
 const skip = skipWithoutShared('data', 'cadastre', SAMPLES['91216'].file);
@@ -286,6 +287,15 @@ describe('built features', () => {
     const mismatch = [{ ...parcel('29158', 'AC', '1', -4.36, 47.8), properties: { ...parcel('29158', 'AC', '1', -4.36, 47.8).properties, id: '29158000AC0002' } }];
     await assert.rejects(importBuilt(t.db, cadastreParcelle, 'bad.json', mismatch), /does not match/);
     assert.equal(await count(`SELECT count(*)::int AS n FROM cadastre_parcelle WHERE dataset_id = 'cadastre.parcelle:bad'`), 0);
+  });
+
+  test('run(): the count of changed rows, and a statement that yields no row at all is a failure', async () => {
+    await t.db.query('CREATE TABLE IF NOT EXISTS run_probe (i int)');
+    assert.equal(await run(t.db, 'INSERT INTO run_probe SELECT generate_series(1, 3)', []), 3);
+    assert.equal(await run(t.db, 'DELETE FROM run_probe WHERE i > $1', [5]), 0);
+    // What the embedded backend does when WebAssembly GEOS aborts a statement: no row, no error.
+    const swallowed = { ...t.db, query: async () => [] } as unknown as typeof t.db;
+    await assert.rejects(run(swallowed, 'INSERT INTO run_probe VALUES (1)', []), GeometryFailure);
   });
 
   test('gid encodings stay exact JSON numbers at the top of their range', () => {

@@ -226,8 +226,9 @@ describe('bad input: a 400 naming the parameter, never a 500', () => {
     }
   });
 
-  test('code_dep, code_com, nom_com', async () => {
+  test('code_dep, code_com, nom_com, apikey', async () => {
     for (const r of ROUTES) {
+      await bad(r, 'apikey', 'k'.repeat(1001));
       for (const v of ['1', 'ABCD', '2-', '979']) await bad(r, 'code_dep', v, /^Code département invalide$/);
       for (const v of ['1', '1234', 'abc']) await bad(r, 'code_com', v, /^Code commune invalide$/);
       await bad(r, 'nom_com', 'x'.repeat(201));
