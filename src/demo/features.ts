@@ -106,7 +106,7 @@ async function urbanisme(db: Database, p: DemoParams): Promise<void> {
     `INSERT INTO demo_w_feature (layer, id, insee, props, geom)
      SELECT 'zone_urba', row_number() OVER (ORDER BY c.insee, b.zone)::int, c.insee,
        jsonb_build_object('LIBELLE', b.zone, 'LIBELONG', zl.long, 'TYPEZONE', zl.type, 'DESTDOMI', zl.dest, ${CNIG_TAIL}),
-       ST_Multi(ST_Union(b.geom))
+       ST_Multi(ST_Union(b.geom ORDER BY b.id))
      FROM demo_w_block b JOIN demo_w_commune c ON c.insee = b.insee
      JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS zl(lib, long, type, dest) ON zl.lib = b.zone
      WHERE c.doc_type IN ('PLU', 'PLUi')
@@ -121,8 +121,8 @@ async function urbanisme(db: Database, p: DemoParams): Promise<void> {
          'LIBELONG', CASE s.sect WHEN 'ZC' THEN 'Secteur où les constructions sont autorisées' ELSE 'Secteur où les constructions ne sont pas autorisées' END,
          'TYPESECT', CASE s.sect WHEN 'ZC' THEN '01' ELSE '99' END, 'FERMRECO', 'non',
          'DESTDOMI', CASE s.sect WHEN 'ZC' THEN '01' ELSE '00' END, ${CNIG_TAIL}),
-       ST_Multi(ST_Union(s.geom))
-     FROM (SELECT insee, geom, CASE WHEN zone IN ('UA', 'UB', '1AU') THEN 'ZC' ELSE 'ZnC' END AS sect FROM demo_w_block) AS s
+       ST_Multi(ST_Union(s.geom ORDER BY s.id))
+     FROM (SELECT id, insee, geom, CASE WHEN zone IN ('UA', 'UB', '1AU') THEN 'ZC' ELSE 'ZnC' END AS sect FROM demo_w_block) AS s
      JOIN demo_w_commune c ON c.insee = s.insee
      WHERE c.doc_type = 'CC'
      GROUP BY c.insee, c.idurba, c.datappro, c.partition, s.sect`,
@@ -133,7 +133,7 @@ async function urbanisme(db: Database, p: DemoParams): Promise<void> {
     `INSERT INTO demo_w_feature (layer, id, insee, props, geom)
      SELECT 'prescription_surf', row_number() OVER (ORDER BY c.insee)::int, c.insee,
        jsonb_build_object('LIBELLE', 'EBC', 'TXT', 'Espace boisé classé à conserver (art. L113-1)', 'TYPEPSC', '01', 'STYPEPSC', '01', ${CNIG_TAIL}),
-       ST_Multi(ST_Union(b.geom))
+       ST_Multi(ST_Union(b.geom ORDER BY b.id))
      FROM demo_w_block b JOIN demo_w_commune c ON c.insee = b.insee
      WHERE c.doc_type IN ('PLU', 'PLUi') AND b.kind = 'foret' AND demo_u($1, b.id, 72) < 0.65
      GROUP BY c.insee, c.idurba, c.datappro, c.partition`,
@@ -200,7 +200,7 @@ async function urbanisme(db: Database, p: DemoParams): Promise<void> {
     `INSERT INTO demo_w_feature (layer, id, insee, props, geom)
      SELECT 'info_surf', row_number() OVER (ORDER BY c.insee)::int, c.insee,
        jsonb_build_object('LIBELLE', 'DPU', 'TXT', 'Périmètre du droit de préemption urbain', 'TYPEINF', '04', 'STYPEINF', '00', ${CNIG_TAIL}),
-       ST_Multi(ST_Union(b.geom))
+       ST_Multi(ST_Union(b.geom ORDER BY b.id))
      FROM demo_w_block b JOIN demo_w_commune c ON c.insee = b.insee
      WHERE c.doc_type IN ('PLU', 'PLUi') AND b.zone IN ('UA', 'UB', '1AU')
      GROUP BY c.insee, c.idurba, c.datappro, c.partition`,
@@ -230,7 +230,7 @@ async function urbanisme(db: Database, p: DemoParams): Promise<void> {
          'NOMREG', c.idurba || '_reglement.pdf', 'URLREG', NULL, 'NOMPLAN', c.idurba || '_plan.pdf', 'URLPLAN', NULL,
          'SITEWEB', NULL, 'TYPEREF', '01', 'DATEREF', substr(c.datappro, 1, 4),
          '_partition', c.partition, '_communes', string_agg(c.insee, ',' ORDER BY c.insee)),
-       ST_Multi(ST_Union(c.geom))
+       ST_Multi(ST_Union(c.geom ORDER BY c.insee))
      FROM demo_w_commune c GROUP BY c.partition, c.idurba, c.datappro`,
   );
 }
@@ -260,7 +260,7 @@ async function aoc(db: Database, p: DemoParams): Promise<void> {
            'type_denom', $2::text, 'signe', 'AOC', 'id_app', 9001, 'app', $3::text, 'id_denom', $1::int, 'denom', $4::text,
            'insee', c.insee, 'cvi', NULL, 'nomcom', NULL, 'insee2011', c.insee, 'nomcom2011', NULL,
            'id_aire', 9000 + $1::int % 1000, 'crinao', 'Sud-Ouest', 'grp_name1', 'Sud-Ouest', 'grp_name2', 'Territoire synthétique'),
-         ST_Multi(ST_Union(b.geom))
+         ST_Multi(ST_Union(b.geom ORDER BY b.id))
        FROM demo_w_block b JOIN demo_w_commune c ON c.insee = b.insee
        WHERE b.kind = 'agricole' AND ${d.flag === 'cru' ? 'b.cru' : 'b.vigne'}
        GROUP BY c.insee`,

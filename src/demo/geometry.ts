@@ -20,7 +20,7 @@ import type { Database } from '../db/database.ts';
 import type { DemoParams } from './params.ts';
 import { Rng, waveField } from './random.ts';
 import { inChunks, run } from './sql.ts';
-import { communeNames, epciName, upperNoAccents } from './names.ts';
+import { communeNames, epciName } from './names.ts';
 
 export const WORK_TABLES = [
   'demo_w_territory', 'demo_w_seed', 'demo_w_block', 'demo_w_epci', 'demo_w_commune', 'demo_w_section',
@@ -168,9 +168,9 @@ async function relaxedSeeds(db: Database, p: DemoParams, kind: string, n: number
     await run(
       db,
       `WITH a AS (
-         SELECT b.seed, (SELECT s.id FROM demo_w_seed s WHERE s.kind = $1 ORDER BY s.pt <-> b.seed LIMIT 1) AS sid
+         SELECT b.id, b.seed, (SELECT s.id FROM demo_w_seed s WHERE s.kind = $1 ORDER BY s.pt <-> b.seed LIMIT 1) AS sid
          FROM demo_w_block b
-       ), c AS (SELECT sid, ST_Centroid(ST_Collect(seed)) AS ctr FROM a GROUP BY sid)
+       ), c AS (SELECT sid, ST_Centroid(ST_Collect(seed ORDER BY id)) AS ctr FROM a GROUP BY sid)
        UPDATE demo_w_seed s SET pt = c.ctr FROM c WHERE s.kind = $1 AND s.id = c.sid`,
       [kind],
     );
@@ -184,7 +184,7 @@ async function makeContiguous(db: Database, table: 'demo_w_block' | 'demo_w_comm
     const rows = await run(
       db,
       `WITH parts AS (
-         SELECT ${groupColumn} AS grp, (ST_Dump(ST_Union(geom))).geom AS part FROM ${table} GROUP BY ${groupColumn}
+         SELECT ${groupColumn} AS grp, (ST_Dump(ST_Union(geom ORDER BY ${idColumn}))).geom AS part FROM ${table} GROUP BY ${groupColumn}
        ), ranked AS (
          SELECT grp, part, row_number() OVER (PARTITION BY grp ORDER BY ST_Area(part) DESC, ST_XMin(part), ST_YMin(part)) AS rk FROM parts
        ), stray AS (
@@ -226,7 +226,7 @@ async function communesAndEpci(db: Database, p: DemoParams, f: Fields): Promise<
 
   // Names and codes: INSEE numbers communes in alphabetical order within a département.
   const seeds = await db.query<{ id: number; n: number; x: number; y: number }>(
-    `SELECT commune_seed AS id, count(*)::int AS n, avg(ST_X(seed)) AS x, avg(ST_Y(seed)) AS y
+    `SELECT commune_seed AS id, count(*)::int AS n, avg(ST_X(seed) ORDER BY id) AS x, avg(ST_Y(seed) ORDER BY id) AS y
      FROM demo_w_block GROUP BY commune_seed ORDER BY commune_seed`,
   );
   const names = communeNames(p.seed, seeds.length);
@@ -261,7 +261,7 @@ async function communesAndEpci(db: Database, p: DemoParams, f: Fields): Promise<
   await run(
     db,
     `UPDATE demo_w_commune c SET geom = u.g FROM (
-       SELECT insee, ST_Multi(ST_Union(geom)) AS g FROM demo_w_block GROUP BY insee) AS u
+       SELECT insee, ST_Multi(ST_Union(geom ORDER BY id)) AS g FROM demo_w_block GROUP BY insee) AS u
      WHERE u.insee = c.insee`,
   );
   // The chef-lieu: the seed of the block nearest to the commune's (relaxed) seed point.
@@ -272,7 +272,7 @@ async function communesAndEpci(db: Database, p: DemoParams, f: Fields): Promise<
        WHERE b.insee = c.insee AND s.kind = 'commune' AND s.id = c.seed_id
        ORDER BY b.seed <-> s.pt LIMIT 1)`,
   );
-  await run(db, 'UPDATE demo_w_territory SET geom = (SELECT ST_Multi(ST_Union(geom)) FROM demo_w_commune)');
+  await run(db, 'UPDATE demo_w_territory SET geom = (SELECT ST_Multi(ST_Union(geom ORDER BY insee)) FROM demo_w_commune)');
 
   // EPCI: the same construction one level up, over communes.
   const nEpci = Math.max(1, Math.round(p.communes / p.communesPerEpci));
@@ -325,7 +325,7 @@ async function communesAndEpci(db: Database, p: DemoParams, f: Fields): Promise<
   await run(
     db,
     `UPDATE demo_w_epci e SET geom = u.g FROM (
-       SELECT epci, ST_Multi(ST_Union(geom)) AS g FROM demo_w_commune GROUP BY epci) AS u WHERE u.epci = e.siren`,
+       SELECT epci, ST_Multi(ST_Union(geom ORDER BY insee)) AS g FROM demo_w_commune GROUP BY epci) AS u WHERE u.epci = e.siren`,
   );
 }
 
@@ -373,14 +373,14 @@ async function landUseAndSections(db: Database, p: DemoParams, f: Fields): Promi
   await run(
     db,
     `UPDATE demo_w_seed s SET pt = c.ctr FROM (
-       SELECT section, ST_Centroid(ST_Collect(seed)) AS ctr FROM demo_w_block GROUP BY section) AS c
+       SELECT section, ST_Centroid(ST_Collect(seed ORDER BY id)) AS ctr FROM demo_w_block GROUP BY section) AS c
      WHERE s.kind = 'section' AND s.id::text = c.section`,
   );
   await run(db, assign);
   // Letters in reading order (north-west first), feuilles in west-to-east strips of ~4 blocks.
   const sections = await db.query<{ insee: string; section: string; farmland: boolean }>(
     `SELECT insee, section, avg((kind = 'agricole')::int) > 0.6 AS farmland FROM demo_w_block GROUP BY insee, section
-     ORDER BY insee, -round(avg(ST_Y(seed)) / 500), avg(ST_X(seed))`,
+     ORDER BY insee, -round(avg(ST_Y(seed) ORDER BY id) / 500), avg(ST_X(seed) ORDER BY id), section`,
   );
   const from: string[] = [];
   const to: string[] = [];
@@ -410,7 +410,7 @@ async function landUseAndSections(db: Database, p: DemoParams, f: Fields): Promi
   await run(
     db,
     `INSERT INTO demo_w_section (insee, section, feuille, geom)
-     SELECT insee, section, feuille, ST_Multi(ST_Union(geom)) FROM demo_w_block GROUP BY insee, section, feuille`,
+     SELECT insee, section, feuille, ST_Multi(ST_Union(geom ORDER BY id)) FROM demo_w_block GROUP BY insee, section, feuille`,
   );
 }
 
@@ -603,4 +603,3 @@ export async function buildGeometry(db: Database, p: DemoParams, progress: Progr
   return row;
 }
 
-export { upperNoAccents };

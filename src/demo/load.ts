@@ -29,8 +29,6 @@ export interface LoadReport {
   byLayer: Record<string, { imports: number; features: number; seconds: number }>;
 }
 
-type Row = { f: SourceFeature };
-
 interface Loader {
   db: Database;
   p: DemoParams;
@@ -149,11 +147,11 @@ async function rpg(l: Loader, nom: Nomenclature): Promise<void> {
       const fs = await read(
         l.db,
         `WITH parts AS (
-           SELECT f.farm, f.block_id, f.ilot, g.code_groupe AS grp, sum(f.surf_ha) AS ha
+           SELECT f.farm, f.block_id, f.ilot, g.code_groupe AS grp, sum(f.surf_ha ORDER BY f.id) AS ha
            FROM demo_w_crop c JOIN demo_w_field f ON f.id = c.field_id JOIN nomenclature_culture g ON g.code = c.code_cultu
            WHERE c.campagne = $1 GROUP BY f.farm, f.block_id, f.ilot, g.code_groupe
          ), ilots AS (
-           SELECT farm, block_id, ilot, sum(ha) AS decla,
+           SELECT farm, block_id, ilot, sum(ha ORDER BY grp) AS decla,
                   (array_agg(grp ORDER BY ha DESC, grp))[1] AS grp, max(ha) AS cultu
            FROM parts GROUP BY farm, block_id, ilot
          )
@@ -249,4 +247,3 @@ export async function loadTerritory(
   return l.report;
 }
 
-export type { Row };

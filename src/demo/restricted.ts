@@ -122,10 +122,10 @@ export async function buildRestricted(db: Database, p: DemoParams, meta: { sourc
            CASE WHEN fm.otex = 'bovins' AND demo_u($4, fm.id, 737) < 0.3 THEN round((least(s.sau, 75) * 70)::numeric, 2)::float8 ELSE 0 END AS ichn,
            round((s.conversion * 300 + CASE WHEN $1 <= 2017 THEN s.maintien * 160 ELSE 0 END)::numeric, 2)::float8 AS maec
          FROM demo_w_farm fm JOIN (
-           SELECT pacage, sum(surface_admissible) AS sau,
-             coalesce(sum(surface_admissible) FILTER (WHERE code_culture IN ('PPH', 'PRL', 'PTR', 'RGA')), 0) AS herbe,
-             coalesce(sum(surface_admissible) FILTER (WHERE engagement_bio = 'C'), 0) AS conversion,
-             coalesce(sum(surface_admissible) FILTER (WHERE engagement_bio = 'M'), 0) AS maintien
+           SELECT pacage, sum(surface_admissible ORDER BY id_parcel) AS sau,
+             coalesce(sum(surface_admissible ORDER BY id_parcel) FILTER (WHERE code_culture IN ('PPH', 'PRL', 'PTR', 'RGA')), 0) AS herbe,
+             coalesce(sum(surface_admissible ORDER BY id_parcel) FILTER (WHERE engagement_bio = 'C'), 0) AS conversion,
+             coalesce(sum(surface_admissible ORDER BY id_parcel) FILTER (WHERE engagement_bio = 'M'), 0) AS maintien
            FROM demo_n2_parcelle WHERE dataset_id = $5 GROUP BY pacage
          ) AS s ON s.pacage = fm.pacage
        ) AS a`,
