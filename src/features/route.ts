@@ -76,13 +76,15 @@ export function featureRoute<F extends TProperties>(app: FastifyInstance, opts: 
   if (!limits) throw new Error(`${opts.url}: limits are required when the layer is chosen per request`);
   const geomField = (kind: 'query' | 'body'): TSchema => {
     const s = kind === 'query' ? Type.String({ description: GEOM_DESCRIPTION }) : Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()], { description: GEOM_DESCRIPTION });
-    return opts.geomRequired && kind === 'body' ? s : Type.Optional(s);
+    // Optional in both schemas: a POST may carry `geom` in its query string; the handler requires it.
+    return Type.Optional(s);
   };
   const props = (kind: 'query' | 'body') => ({
     ...opts.filters,
-    geom: kind === 'query' && opts.geomRequired ? Type.Optional(geomField('query')) : geomField(kind),
+    geom: geomField(kind),
     ...(opts.lonLat ? LON_LAT : {}),
-    ...pagingSchema(limits.defaultLimit, limits.maxLimit),
+    // No defaults in the body: they would override paging a POST gives in its query string.
+    ...pagingSchema(limits.defaultLimit, limits.maxLimit, kind === 'query'),
   });
   const querySchema = Type.Object(props('query'), { additionalProperties: false });
   const bodySchema = Type.Object(props('body'), { additionalProperties: false });
@@ -109,6 +111,9 @@ export function featureRoute<F extends TProperties>(app: FastifyInstance, opts: 
       method,
       url: opts.url,
       config: { access: 'public' },
+      // A POST without a body (parameters in the query string, as the R client happign sends) is
+      // an empty one.
+      ...(method === 'POST' ? { preValidation: async (req: FastifyRequest) => void (req.body ??= {}) } : {}),
       schema: {
         summary: opts.summary,
         description: opts.description,

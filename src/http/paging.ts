@@ -2,11 +2,12 @@ import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 
 /** `_start`/`_limit` as API Carto names them, with the layer's default and documented maximum. */
-export function pagingSchema(defaultLimit: number, maxLimit: number) {
+export function pagingSchema(defaultLimit: number, maxLimit: number, withDefaults = true) {
+  const dflt = (value: number) => (withDefaults ? { default: value } : {});
   return {
-    _start: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Index of the first feature (paging).' })),
+    _start: Type.Optional(Type.Integer({ minimum: 0, ...dflt(0), description: 'Index of the first feature (paging).' })),
     _limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: maxLimit, default: defaultLimit, description: `Features per page (default ${defaultLimit}, at most ${maxLimit}).` }),
+      Type.Integer({ minimum: 1, maximum: maxLimit, ...dflt(defaultLimit), description: `Features per page (default ${defaultLimit}, at most ${maxLimit}).` }),
     ),
   };
 }

@@ -161,3 +161,13 @@ test(`${BACKEND}: bbox bounds are rounded like the coordinates (no float noise)`
   for (const v of [...body.bbox, ...body.features[0].bbox]) assert.ok(Math.abs(v * 1e8 - Math.round(v * 1e8)) < 1e-6, `${v} has at most 8 decimals`);
   await t.db.exec(`DELETE FROM fixture_lieu WHERE gid = 6`);
 });
+
+test(`${BACKEND}: POST without a body takes its parameters, paging included, from the query string`, async () => {
+  const res = await app.inject({ method: 'POST', url: '/api/fixture/lieu?code_insee=29158&_start=1&_limit=2' });
+  assert.equal(res.statusCode, 200, res.body);
+  const body = res.json();
+  assert.deepEqual(body.features.map((f: { id: string }) => f.id), ['lieu.2', 'lieu.4']);
+  assert.equal(body.totalFeatures, 4);
+  const withBody = (await app.inject({ method: 'POST', url: '/api/fixture/lieu?_start=3', payload: { code_insee: '29158' } })).json();
+  assert.deepEqual(withBody.features.map((f: { id: string }) => f.id), ['lieu.5'], 'query-string paging is not overridden by body defaults');
+});

@@ -62,22 +62,9 @@ async function plugin(app: FastifyInstance) {
   // The route of each request, for the hooks below (they see every request of this plugin).
   const kindByUrl = new Map<string, RouteKind>();
 
-  // POST with every parameter in the query string and no body at all is how the R package happign
-  // calls the reference: an absent body is an empty one. Paging given in the query string is copied
-  // into the body, else the body schema's defaults (_start 0, _limit 1000) would override it when
-  // featureRoute merges the two.
   app.addHook('preValidation', async (req: FastifyRequest) => {
     const kind = kindByUrl.get(req.routeOptions.url ?? '');
     if (kind) checkLimit(kind, req);
-    if (req.method !== 'POST') return;
-    if (req.body === undefined || req.body === null) req.body = {};
-    const body = req.body as Record<string, unknown>;
-    const query = (req.query ?? {}) as Record<string, unknown>;
-    if (typeof body !== 'object' || Array.isArray(body)) return;
-    for (const k of ['_start', '_limit']) {
-      // A malformed value stays in the query string only, so that its 400 says where it was.
-      if (body[k] === undefined && typeof query[k] === 'string' && /^\d{1,9}$/.test(query[k] as string)) body[k] = query[k];
-    }
   });
 
   // The reference's value rules and messages, after the schemas (types, unknown names) and before the
