@@ -157,7 +157,7 @@ async function ensureDemo(db: Database, log: Log): Promise<DemoResult | null> {
     const r = await generateDemo(db, {}, (step, detail) => log.info({ step, ...detail }, 'demo'));
     log.info(
       { seconds: Math.round(r.seconds.total * 10) / 10, datasets: r.load.datasets.length, features: r.load.features, missing: r.load.missing },
-      'demo territory ready (SYNTHETIC data, flagged synthetic in terroir_dataset)',
+      'demo territory ready (SYNTHETIC data: synthetic = true in terroir_dataset and /api/datasets)',
     );
     if (r.load.missing.length) log.warn({ missing: r.load.missing }, 'demo layers skipped: no import target registered');
     return r;

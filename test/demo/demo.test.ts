@@ -62,6 +62,17 @@ test(`${BACKEND}: every generated dataset is labelled synthetic in terroir_datas
   // Nothing else in the database claims to be synthetic or is left unflagged.
   const other = await one<{ n: number }>('SELECT count(*)::int AS n FROM terroir_dataset WHERE synthetic AND NOT (id = ANY($1))', [ids]);
   assert.equal(other.n, 0);
+  // And so in /api/datasets, the register clients read.
+  if (MODULES.some((m) => m.name === 'datasets')) {
+    const listed = (await t.app.inject({ method: 'GET', url: '/api/datasets?synthetic=true' })).json() as { id: string; synthetic: boolean }[];
+    assert.deepEqual(listed.map((d) => d.id).sort(), [...ids].sort());
+    const real = (await t.app.inject({ method: 'GET', url: '/api/datasets?synthetic=false' })).json() as { id: string }[];
+    assert.ok(!real.some((d) => ids.includes(d.id)));
+    const sheet = (await t.app.inject({ method: 'GET', url: `/api/datasets/${encodeURIComponent('rpg.parcelle:2016:D47')}` })).json();
+    assert.equal(sheet.synthetic, true);
+    assert.equal(sheet.details.generator, 'terroir-demo');
+    assert.equal(sheet.details.seed, 7);
+  }
   // The RPG datasets are the département's, distinct from a real national or regional file.
   assert.ok(ids.includes('rpg.parcelle:2016:D47'), ids.join(' '));
   assert.ok(ids.includes('rpg.ilot:2014:D47'));

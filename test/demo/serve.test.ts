@@ -22,7 +22,7 @@ test(`${BACKEND}: a first start generates the demo territory and answers with it
   try {
     const msgs = first.log().map((l) => l.msg);
     assert.ok(msgs.includes('no data yet: generating the synthetic demo territory (terroir demo, docs/demo.md)'), JSON.stringify(msgs));
-    const ready = first.log().find((l) => l.msg === 'demo territory ready (SYNTHETIC data, flagged synthetic in terroir_dataset)');
+    const ready = first.log().find((l) => l.msg === 'demo territory ready (SYNTHETIC data: synthetic = true in terroir_dataset and /api/datasets)');
     assert.ok(ready, 'the demo was generated');
     assert.deepEqual(ready.missing, []);
     const res = await fetch(`${first.url}/api/cadastre/commune?_limit=50`);
