@@ -33,6 +33,11 @@ export interface LayerDescriptor {
   access: AccessRule;
   /** Partition key columns (campaign, département) that queries should always constrain when known. */
   partitionedBy?: string[];
+  /**
+   * Column naming each row's dataset (terroir_dataset.id). Answers then say when their features come
+   * from a synthetic dataset (the demo territory), so no one mistakes it for official data.
+   */
+  datasetColumn?: string;
 }
 
 /** The catalogue of every servable layer: one place for feature routes, OGC API and tiles to look. */

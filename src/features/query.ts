@@ -24,6 +24,8 @@ export interface FeaturePage {
   features: string[];
   matched: number;
   bbox: [number, number, number, number] | null;
+  /** Some feature of the page comes from a synthetic dataset (the demo territory). */
+  synthetic?: boolean;
 }
 
 /** Decimal digits of output coordinates: 1e-8° ≈ 1 mm, well under the 1e-6° conformance tolerance. */
@@ -96,11 +98,12 @@ export async function queryFeatures(db: Queryable, layer: LayerDescriptor, q: Fe
       'properties', ${propertiesSql(layer, inputGeom)},
       'bbox', CASE WHEN ${g} IS NULL THEN NULL ELSE json_build_array(${rounded('ST_XMin', g)}, ${rounded('ST_YMin', g)}, ${rounded('ST_XMax', g)}, ${rounded('ST_YMax', g)}) END
     )::text AS feature,
-    ${rounded('ST_XMin', g)} AS x0, ${rounded('ST_YMin', g)} AS y0, ${rounded('ST_XMax', g)} AS x1, ${rounded('ST_YMax', g)} AS y1
+    ${rounded('ST_XMin', g)} AS x0, ${rounded('ST_YMin', g)} AS y0, ${rounded('ST_XMax', g)} AS x1, ${rounded('ST_YMax', g)} AS y1,
+    ${layer.datasetColumn ? `t.${ident(layer.datasetColumn)}` : 'NULL::text'} AS dataset
     FROM ${table} t ${where}
     ORDER BY t.${ident(layer.idColumn)}
     LIMIT ${params.add(q.limit)} OFFSET ${params.add(q.start)}`;
-  const rows = await db.query<{ feature: string; x0: number | null; y0: number; x1: number; y1: number }>(sql, params.values);
+  const rows = await db.query<{ feature: string; x0: number | null; y0: number; x1: number; y1: number; dataset: string | null }>(sql, params.values);
 
   let matched = q.start + rows.length;
   // Only count separately when the page does not already tell the total.
@@ -116,5 +119,16 @@ export async function queryFeatures(db: Queryable, layer: LayerDescriptor, q: Fe
     if (!bbox) bbox = [r.x0, r.y0, r.x1, r.y1];
     else bbox = [Math.min(bbox[0], r.x0), Math.min(bbox[1], r.y0), Math.max(bbox[2], r.x1), Math.max(bbox[3], r.y1)];
   }
-  return { features: rows.map((r) => r.feature), matched, bbox };
+  return { features: rows.map((r) => r.feature), matched, bbox, synthetic: await anySynthetic(db, rows) };
+}
+
+/** Whether a page's features come from a synthetic dataset: one primary-key lookup per page. */
+async function anySynthetic(db: Queryable, rows: { dataset: string | null }[]): Promise<boolean> {
+  const ids = [...new Set(rows.map((r) => r.dataset).filter((d): d is string => d !== null))];
+  if (!ids.length) return false;
+  const [r] = await db.query<{ synthetic: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM terroir_dataset WHERE id = ANY($1::text[]) AND synthetic) AS synthetic',
+    [ids],
+  );
+  return r.synthetic;
 }

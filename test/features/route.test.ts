@@ -27,7 +27,8 @@ test(`${BACKEND}: the envelope has the reference's keys, in its order, and pages
   assert.equal(res.statusCode, 200);
   assert.match(String(res.headers['content-type']), /^application\/json/);
   const body = res.json();
-  assert.deepEqual(Object.keys(body), ['type', 'features', 'totalFeatures', 'numberMatched', 'numberReturned', 'timeStamp', 'crs', 'bbox', 'links']);
+  // lieu.3 comes from a synthetic dataset: the page says so after the reference's members.
+  assert.deepEqual(Object.keys(body), ['type', 'features', 'totalFeatures', 'numberMatched', 'numberReturned', 'timeStamp', 'crs', 'bbox', 'links', 'synthetic', 'notice']);
   assert.equal(body.totalFeatures, 5);
   assert.equal(body.numberMatched, 5);
   assert.equal(body.numberReturned, 3, 'layer default limit');
@@ -170,4 +171,13 @@ test(`${BACKEND}: POST without a body takes its parameters, paging included, fro
   assert.equal(body.totalFeatures, 4);
   const withBody = (await app.inject({ method: 'POST', url: '/api/fixture/lieu?_start=3', payload: { code_insee: '29158' } })).json();
   assert.deepEqual(withBody.features.map((f: { id: string }) => f.id), ['lieu.5'], 'query-string paging is not overridden by body defaults');
+});
+
+test(`${BACKEND}: an answer holding synthetic (demo) features says so; real data keeps the reference's envelope`, async () => {
+  const demo = (await get('?code_insee=72187')).json();
+  assert.equal(demo.synthetic, true);
+  assert.match(demo.notice, /SYNTHETIC/);
+  const real = (await get('?code_insee=29158')).json();
+  assert.equal('synthetic' in real, false);
+  assert.equal('notice' in real, false);
 });

@@ -54,6 +54,7 @@ export const AOC_LAYER: LayerDescriptor = {
   defaultLimit: 1000,
   maxLimit: 1000,
   access: 'public',
+  datasetColumn: 'dataset_id',
 };
 
 /** `source` (`prd`/`qlf`) and `apikey` as the reference takes them; accepted, never required (one data set here). */

@@ -12,6 +12,7 @@ const base = {
   geometryName: 'geom',
   idColumn: 'fid',
   access: 'public' as const,
+  datasetColumn: 'dataset_id',
   partitionedBy: ['code_dep'],
 };
 

@@ -47,6 +47,7 @@ function layer(route: string, table: string, title: string, properties: LayerPro
     defaultLimit: LAYER_LIMITS.defaultLimit,
     maxLimit: LAYER_LIMITS.maxLimit,
     access: 'public',
+    datasetColumn: 'dataset_id',
     partitionedBy: ['partition'],
     ...extra,
   };

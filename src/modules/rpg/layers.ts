@@ -30,6 +30,7 @@ export const PARCELLE_LAYER: LayerDescriptor = {
   defaultLimit: 1000,
   maxLimit: 1000,
   access: 'public',
+  datasetColumn: 'dataset_id',
   partitionedBy: ['campagne'],
 };
 
@@ -56,6 +57,7 @@ export const ILOT_LAYER: LayerDescriptor = {
   defaultLimit: 1000,
   maxLimit: 1000,
   access: 'public',
+  datasetColumn: 'dataset_id',
   partitionedBy: ['campagne'],
 };
 
