@@ -287,7 +287,11 @@ test(`${BACKEND}: every API Carto module returns features for a point inside the
     if (!mounted.has(module)) continue;
     const res = await t.app.inject({ method: method as 'GET' | 'POST', url, payload });
     assert.equal(res.statusCode, 200, `${url}: ${res.body.slice(0, 300)}`);
-    assert.ok(res.json().features.length >= 1, `${method} ${url.split('?')[0]} answered no feature`);
+    const body = res.json();
+    assert.ok(body.features.length >= 1, `${method} ${url.split('?')[0]} answered no feature`);
+    // The answer itself says its features are generated (envelope members after the reference's).
+    assert.equal(body.synthetic, true, `${url.split('?')[0]}: synthetic flag`);
+    assert.match(body.notice, /SYNTHETIC/);
     ran++;
   }
   if (mounted.has('gpu')) {

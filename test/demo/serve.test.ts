@@ -30,6 +30,7 @@ test(`${BACKEND}: a first start generates the demo territory and answers with it
     communes = await res.json();
     assert.equal(communes.features.length, 12, 'the default territory has 12 communes');
     assert.ok(communes.features.every((f) => /^47[5-9]\d\d$/.test(f.properties.code_insee) && f.properties.nom_com));
+    assert.equal((communes as unknown as { synthetic: boolean }).synthetic, true, 'the answer says its data are synthetic');
     // RPG of the last default campaign around the territory's centre.
     const [x0, y0, x1, y1] = communes.bbox;
     const rpg = await (await fetch(`${first.url}/api/rpg/v2?annee=2023&geom=${box((x0 + x1) / 2, (y0 + y1) / 2, 0.01)}`)).json();
