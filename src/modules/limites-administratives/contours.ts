@@ -25,6 +25,8 @@ export interface ContourMeta {
   vintage?: string | null;
   /** CRS of the published file, when the caller reprojected it to WGS84 (default 4326). */
   sourceSrid?: number;
+  /** CRS of the geometries handed in (default 4326): PostGIS reprojects them (Lambert-93 ADMIN EXPRESS). */
+  geometrySrid?: number;
   checksum?: string | null;
   synthetic?: boolean;
   details?: Record<string, unknown>;
@@ -118,7 +120,7 @@ export async function loadContours(
     try {
       updated = await tx.query<{ code: string; empty: boolean }>(
         `WITH parts AS (
-           SELECT code, ST_MakeValid(ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4326))) AS g
+           SELECT code, ST_MakeValid(ST_Force2D(ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(geojson), ${Number(meta.geometrySrid ?? 4326)}), 4326))) AS g
            FROM limites_contour_resolved WHERE code IS NOT NULL
          ), merged AS (
            SELECT code, ST_Multi(ST_CollectionExtract(CASE WHEN count(*) = 1 THEN ST_Collect(g) ELSE ST_UnaryUnion(ST_Collect(g)) END, 3)) AS geom

@@ -1,0 +1,107 @@
+import { basename } from 'node:path';
+import type { Database } from '../../db/database.ts';
+import type { ImportOptions, ImportSummary } from '../../import/engine.ts';
+import { ImportError } from '../../import/errors.ts';
+import { checksumFiles, resolveSources } from '../../import/sources.ts';
+import { prop, text, type ImportTarget, type SourceFeature } from '../../import/target.ts';
+import { loadContours, type AdminLevel, type ContourFeature } from './contours.ts';
+import { loadReference } from './reference.ts';
+import pino from 'pino';
+
+/**
+ * Where each level's code is in the published files: ADMIN EXPRESS shapefiles/GeoPackage
+ * (INSEE_COM, INSEE_DEP, INSEE_REG, CODE_SIREN), Etalab/france-geojson (`code`), OpenDataSoft
+ * georef (`epci_code`, an array).
+ */
+const CODE_FIELDS: Record<AdminLevel, string[]> = {
+  commune: ['INSEE_COM', 'code_insee', 'code', 'insee'],
+  epci: ['CODE_SIREN', 'SIREN_EPCI', 'code_siren', 'epci_code', 'code'],
+  departement: ['INSEE_DEP', 'code_insee', 'code'],
+  region: ['INSEE_REG', 'code_insee', 'code'],
+};
+
+function codeOf(level: AdminLevel, f: SourceFeature): string | null {
+  const v = prop(f, ...CODE_FIELDS[level]);
+  return text(Array.isArray(v) ? v[0] : v);
+}
+
+/**
+ * Contours are not rows of their own: they set the geometry of the units the package loaded
+ * (loadContours), so the target loads its whole source itself, through the engine's readers, and
+ * PostGIS reprojects from the source CRS (.prj, GeoJSON `crs` or --srid).
+ */
+function contourTarget(level: AdminLevel): ImportTarget {
+  const layer = `limites-administratives.${level}`;
+  return {
+    layer,
+    title: `Contours: ${level}`,
+    table: `limites_${level}`,
+    geometry: { column: 'geom', type: 'MultiPolygon' },
+    columns: [],
+    formats: ['ADMIN EXPRESS shapefile / GeoPackage', 'GeoJSON with a code property'],
+    datasetId: (ctx) => `${layer}:${basename(ctx.file)}`,
+    producer: 'IGN (ADMIN EXPRESS)',
+    licence: 'Licence Ouverte 2.0',
+    match: new RegExp(`^${level === 'epci' ? 'EPCI' : level.toUpperCase()}\\.`, 'i'),
+    async importSource(db: Database, files: string[], opts: ImportOptions): Promise<ImportSummary[]> {
+      const t0 = performance.now();
+      // Contours attach to the units of the reference package: load it first on a database that has
+      // never been served (a no-op taking milliseconds otherwise).
+      await loadReference(db, pino({ level: 'warn' }));
+      const resolved = await resolveSources(files, { entry: opts.entry, match: files.some((f) => /\.(zip|gpkg)$/i.test(f)) ? this.match : undefined });
+      const summaries: ImportSummary[] = [];
+      try {
+        for (const source of resolved.sources) {
+          const opened = await source.open(db, { encoding: opts.encoding });
+          // A GeoJSON's `crs` is known only once reading has started: loadContours uses the CRS after
+          // its COPY, so the meta object is completed while the features stream.
+          const sridNow = () => opts.srid ?? opened.srid() ?? 4326;
+          const sums = await checksumFiles(source.files);
+          const meta = {
+            source: basename(source.label),
+            producer: opts.producer ?? this.producer,
+            licence: opts.licence ?? this.licence,
+            vintage: opts.vintage ?? null,
+            geometrySrid: sridNow(),
+            sourceSrid: sridNow(),
+            checksum: sums.checksum,
+            synthetic: opts.synthetic,
+          };
+          // A feature without a code is handed on with an empty one: loadContours counts it as refused.
+          async function* contours(): AsyncGenerator<ContourFeature> {
+            for await (const f of opened.features) {
+              meta.geometrySrid = meta.sourceSrid = sridNow();
+              yield { code: codeOf(level, f) ?? '', geometry: f.geometry as ContourFeature['geometry'] };
+            }
+          }
+          const r = await loadContours(db, level, contours(), meta);
+          const srid = meta.geometrySrid;
+          if (opts.strict && r.rejectedCount) throw new ImportError(`${r.rejectedCount} contour(s) refused (--strict): ${r.rejected[0]?.reason}`, source.label);
+          summaries.push({
+            layer,
+            table: `limites_${level}`,
+            datasets: [{ id: r.datasetId, features: r.updated, replaced: 0, checksum: sums.checksum ?? undefined }],
+            files: [{ file: source.label, format: source.format, srid, crs: opened.crsNote(), encoding: opened.encoding(), features: r.received }],
+            read: r.received,
+            loaded: r.updated,
+            repaired: 0,
+            rejected: r.rejectedCount + r.unmatchedCount,
+            repairs: [],
+            rejections: [
+              ...r.rejected.map((x) => ({ file: source.label, feature: 0, reason: `${x.code ?? '?'}: ${x.reason}` })),
+              ...r.unmatched.map((c) => ({ file: source.label, feature: 0, reason: `${c}: no such ${level} in the loaded reference` })),
+            ],
+            replaced: 0,
+            seconds: (performance.now() - t0) / 1000,
+            timings: {},
+          });
+        }
+      } finally {
+        resolved.close();
+      }
+      return summaries;
+    },
+  };
+}
+
+export const CONTOUR_TARGETS: ImportTarget[] = (['commune', 'epci', 'departement', 'region'] as const).map(contourTarget);
