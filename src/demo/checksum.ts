@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
-import { IMPORT_TARGETS } from '../import/targets.ts';
+import { datasetTables } from './index.ts';
 import { WORK_TABLES } from './geometry.ts';
 import { RESTRICTED_TABLES } from './restricted.ts';
 
@@ -28,8 +28,7 @@ export async function demoChecksum(db: Queryable): Promise<{ checksum: string; t
   for (const t of [...WORK_TABLES, ...Object.values(RESTRICTED_TABLES)]) {
     await sum(t, `(SELECT ${row('t', await geomColumns(t))} AS j FROM ${ident(t)} t) AS q`);
   }
-  const targetTables = [...new Set(IMPORT_TARGETS.all().map((t) => t.table))].sort();
-  for (const t of targetTables) {
+  for (const t of await datasetTables(db)) {
     const drop = t.startsWith('gpu_') ? ['gid'] : [];
     await sum(t, `(SELECT ${row('t', await geomColumns(t), drop)} AS j FROM ${ident(t)} t WHERE t.dataset_id = ANY($1::text[])) AS q`, [datasets]);
   }

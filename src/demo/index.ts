@@ -3,7 +3,7 @@
  * import path (docs/demo.md). `generateDemo` is `terroir demo`; `ensureDemoTerritory` is what
  * `terroir serve` calls so that a fresh installation answers with data on its first start.
  */
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
 import { IMPORT_TARGETS } from '../import/targets.ts';
 import { buildAgriculture } from './agri.ts';
@@ -36,6 +36,20 @@ interface Log {
   error(obj: object, msg?: string): void;
 }
 
+/**
+ * The import target tables whose rows belong to a dataset (a `dataset_id` column): where demo rows
+ * can be. Targets that update existing rows instead (administrative contours) have none.
+ */
+export async function datasetTables(db: Queryable): Promise<string[]> {
+  const tables = [...new Set(IMPORT_TARGETS.all().map((t) => t.table))];
+  const rows = await db.query<{ t: string }>(
+    `SELECT DISTINCT table_name AS t FROM information_schema.columns
+     WHERE table_schema = current_schema() AND column_name = 'dataset_id' AND table_name = ANY($1::text[])`,
+    [tables],
+  );
+  return rows.map((r) => r.t).sort();
+}
+
 /** Dataset ids written by any previous demo (terroir_dataset rows flagged by the generator). */
 async function demoDatasets(db: Database): Promise<string[]> {
   const rows = await db.query<{ id: string }>(`SELECT id FROM terroir_dataset WHERE synthetic AND details->>'generator' = $1`, [GENERATOR]);
@@ -50,7 +64,7 @@ async function demoDatasets(db: Database): Promise<string[]> {
 export async function removeDemo(db: Database): Promise<number> {
   const ids = await demoDatasets(db);
   if (!ids.length) return 0;
-  const tables = [...new Set([...IMPORT_TARGETS.all().map((t) => t.table), ...Object.values(RESTRICTED_TABLES)])];
+  const tables = [...(await datasetTables(db)), ...Object.values(RESTRICTED_TABLES)];
   const [extra] = await db.query<{ t: string | null }>(`SELECT to_regclass('gpu_document_commune')::text AS t`);
   if (extra.t) tables.push('gpu_document_commune');
   await db.transaction(async (tx) => {
