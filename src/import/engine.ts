@@ -631,8 +631,16 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
   });
 
   mark('commit');
-  // The embedded backend has no autovacuum: refresh the planner's statistics of the table now.
-  if (db.backend === 'pglite') {
+  // Fresh statistics, or the planner misjudges the new rows: measured on a 400k-parcel RPG table
+  // never analyzed, a point query planned for 16 ms instead of 0.5. The embedded backend has no
+  // autovacuum: always. PostgreSQL's autovacuum comes later: now when the table was never analyzed
+  // or this import changed a tenth of it (many small imports do not each pay for a full ANALYZE).
+  let analyze = db.backend === 'pglite';
+  if (!analyze) {
+    const [{ n }] = await db.query<{ n: number }>('SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass', [target.table]);
+    analyze = n < 0 || result.loaded >= 0.1 * n;
+  }
+  if (analyze) {
     await db.query(`ANALYZE ${table}`);
     mark('analyze');
   }
