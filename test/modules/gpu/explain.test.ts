@@ -11,10 +11,11 @@ import assert from 'node:assert/strict';
 import { testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { GPU_LAYERS } from '../../../src/modules/gpu/layers.ts';
+import { planNodes, recordQueries, showPlan } from '../../helpers/explain.ts';
 
 const N = 12_000;
 let t: TestApp;
-const seen: { sql: string; params: readonly unknown[] }[] = [];
+let seen: { sql: string; params: readonly unknown[] }[] = [];
 
 before(async () => {
   t = await testApp();
@@ -43,31 +44,12 @@ before(async () => {
     await t.db.query(`ANALYZE ${table}`);
   }
   await t.db.query('ANALYZE gpu_document_commune');
-  const query = t.db.query.bind(t.db);
-  t.db.query = (async (sql: string, params?: readonly unknown[]) => {
-    seen.push({ sql, params: params ?? [] });
-    return query(sql, params);
-  }) as typeof t.db.query;
+  seen = recordQueries(t.db);
 });
 after(async () => t?.close());
 
-interface PlanNode { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: PlanNode[] }
-function nodes(n: PlanNode): PlanNode[] {
-  return [n, ...(n.Plans ?? []).flatMap(nodes)];
-}
-async function plan(sql: string, params: readonly unknown[], seqscanOff: boolean): Promise<PlanNode[]> {
-  const run = async (db: typeof t.db) => {
-    const [row] = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-    const p = row['QUERY PLAN'];
-    return nodes((typeof p === 'string' ? JSON.parse(p) : p)[0].Plan as PlanNode);
-  };
-  if (!seqscanOff) return run(t.db);
-  return t.db.transaction(async (tx) => {
-    await tx.query('SET LOCAL enable_seqscan = off');
-    return run(tx as typeof t.db);
-  });
-}
-const show = (ns: PlanNode[]) => ns.map((n) => `${n['Node Type']}:${n['Relation Name'] ?? ''}:${n['Index Name'] ?? ''}`).join(' ');
+const plan = (sql: string, params: readonly unknown[], seqscanOff: boolean) => planNodes(t.db, sql, params, seqscanOff);
+const show = showPlan;
 
 const small = { type: 'Polygon', coordinates: [[[-4.4, 43.0], [-4.25, 43.0], [-4.25, 43.15], [-4.4, 43.15], [-4.4, 43.0]]] };
 

@@ -6,9 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
+import { planNodes, recordQueries, showPlan } from '../../helpers/explain.ts';
 
 let t: TestApp;
-const seen: { sql: string; params: readonly unknown[] }[] = [];
+let seen: { sql: string; params: readonly unknown[] }[] = [];
 
 before(async () => {
   t = await testApp();
@@ -25,30 +26,11 @@ before(async () => {
     FROM generate_series(1, 20000) i, LATERAL (SELECT -4.5 + (i % 200) * 0.06 AS x, 43.0 + (i / 200) * 0.07 AS y) g`);
   await t.db.query('ANALYZE rpg_parcelle');
   await t.db.query('ANALYZE rpg_ilot');
-  const query = t.db.query.bind(t.db);
-  t.db.query = (async (sql: string, params?: readonly unknown[]) => {
-    seen.push({ sql, params: params ?? [] });
-    return query(sql, params);
-  }) as typeof t.db.query;
+  seen = recordQueries(t.db);
 });
 after(async () => t?.close());
 
-interface PlanNode { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: PlanNode[] }
-function nodes(n: PlanNode): PlanNode[] {
-  return [n, ...(n.Plans ?? []).flatMap(nodes)];
-}
-async function plan(sql: string, params: readonly unknown[], seqscanOff: boolean): Promise<PlanNode[]> {
-  const run = async (db: typeof t.db) => {
-    const [row] = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-    const p = row['QUERY PLAN'];
-    return nodes((typeof p === 'string' ? JSON.parse(p) : p)[0].Plan as PlanNode);
-  };
-  if (!seqscanOff) return run(t.db);
-  return t.db.transaction(async (tx) => {
-    await tx.query('SET LOCAL enable_seqscan = off');
-    return run(tx as typeof t.db);
-  });
-}
+const plan = (sql: string, params: readonly unknown[], seqscanOff: boolean) => planNodes(t.db, sql, params, seqscanOff);
 
 const small = { type: 'Polygon', coordinates: [[[-4.4, 47.8], [-4.25, 47.8], [-4.25, 47.95], [-4.4, 47.95], [-4.4, 47.8]]] };
 
