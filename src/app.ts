@@ -65,8 +65,10 @@ export async function buildApp({ config, db, logger, modules = MODULES }: BuildO
   app.decorate('db', db);
   app.decorate('catalog', new LayerCatalog());
   app.decorate('config', config);
-  app.addHook('onSend', async (req, reply) => {
+  // Callback style: an async hook would cost a promise on every answer.
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
   installErrorHandling(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.

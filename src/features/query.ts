@@ -41,7 +41,18 @@ const rounded = (fn: string, g: string) => `round(${fn}(${g})::numeric, ${COORD_
  */
 export const INPUT_GEOM = '{{input_geom}}';
 
+/** propertiesSql() per layer and input-geometry expression: built once, not on every request. */
+const propertiesCache = new WeakMap<LayerDescriptor, Map<string, string>>();
+
 export function propertiesSql(layer: LayerDescriptor, inputGeom = 'NULL::geometry'): string {
+  let byInput = propertiesCache.get(layer);
+  if (!byInput) propertiesCache.set(layer, (byInput = new Map()));
+  let sql = byInput.get(inputGeom);
+  if (sql === undefined) byInput.set(inputGeom, (sql = buildPropertiesSql(layer, inputGeom)));
+  return sql;
+}
+
+function buildPropertiesSql(layer: LayerDescriptor, inputGeom: string): string {
   const pairs = layer.properties.map((p) => `'${p.name}', ${(p.sql ?? `t.${ident(p.name)}`).split(INPUT_GEOM).join(inputGeom)}`);
   // json_build_object takes at most 100 arguments: chain halves for wide layers.
   const chunks: string[] = [];
@@ -99,11 +110,11 @@ export async function queryFeatures(db: Queryable, layer: LayerDescriptor, q: Fe
       'bbox', CASE WHEN ${g} IS NULL THEN NULL ELSE json_build_array(${rounded('ST_XMin', g)}, ${rounded('ST_YMin', g)}, ${rounded('ST_XMax', g)}, ${rounded('ST_YMax', g)}) END
     )::text AS feature,
     ${rounded('ST_XMin', g)} AS x0, ${rounded('ST_YMin', g)} AS y0, ${rounded('ST_XMax', g)} AS x1, ${rounded('ST_YMax', g)} AS y1,
-    ${layer.datasetColumn ? `t.${ident(layer.datasetColumn)}` : 'NULL::text'} AS dataset
+    ${syntheticSql(layer)} AS synthetic
     FROM ${table} t ${where}
     ORDER BY t.${ident(layer.idColumn)}
     LIMIT ${params.add(q.limit)} OFFSET ${params.add(q.start)}`;
-  const rows = await db.query<{ feature: string; x0: number | null; y0: number; x1: number; y1: number; dataset: string | null }>(sql, params.values);
+  const rows = await db.query<{ feature: string; x0: number | null; y0: number; x1: number; y1: number; synthetic: boolean }>(sql, params.values);
 
   let matched = q.start + rows.length;
   // Only count separately when the page does not already tell the total.
@@ -119,16 +130,15 @@ export async function queryFeatures(db: Queryable, layer: LayerDescriptor, q: Fe
     if (!bbox) bbox = [r.x0, r.y0, r.x1, r.y1];
     else bbox = [Math.min(bbox[0], r.x0), Math.min(bbox[1], r.y0), Math.max(bbox[2], r.x1), Math.max(bbox[3], r.y1)];
   }
-  return { features: rows.map((r) => r.feature), matched, bbox, synthetic: await anySynthetic(db, rows) };
+  return { features: rows.map((r) => r.feature), matched, bbox, synthetic: rows.some((r) => r.synthetic) };
 }
 
-/** Whether a page's features come from a synthetic dataset: one primary-key lookup per page. */
-async function anySynthetic(db: Queryable, rows: { dataset: string | null }[]): Promise<boolean> {
-  const ids = [...new Set(rows.map((r) => r.dataset).filter((d): d is string => d !== null))];
-  if (!ids.length) return false;
-  const [r] = await db.query<{ synthetic: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM terroir_dataset WHERE id = ANY($1::text[]) AND synthetic) AS synthetic',
-    [ids],
-  );
-  return r.synthetic;
+/**
+ * Whether a feature comes from a synthetic dataset, in the feature query itself rather than in a
+ * second round trip per page: one primary-key probe of terroir_dataset per feature (a hashed
+ * `IN (SELECT ...)` would hash every dataset row on each query: 1,700 on the demo département).
+ */
+function syntheticSql(layer: LayerDescriptor): string {
+  if (!layer.datasetColumn) return 'false';
+  return `coalesce((SELECT d.synthetic FROM terroir_dataset d WHERE d.id = t.${ident(layer.datasetColumn)}), false)`;
 }

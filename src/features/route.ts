@@ -60,6 +60,12 @@ export interface FeatureRouteOptions<F extends TProperties> {
   /** Attribute parameters, validated by their TypeBox schemas (all optional unless marked). */
   filters: F;
   toConditions: (input: Static<TObject<F>>) => Condition[];
+  /**
+   * Runs when a page comes back empty, to tell "nothing matched" from "a parameter names something
+   * that is not there" (an RPG campaign not loaded) and throw the 400. Checking only then keeps that
+   * lookup off the path of every answer that has features.
+   */
+  whenEmpty?: (input: Static<TObject<F>>) => Promise<void>;
   geomRequired?: boolean;
   /** Also accept `lon` + `lat` as a Point instead of `geom` (at most one of the two forms). */
   lonLat?: boolean;
@@ -103,7 +109,8 @@ export function featureRoute<F extends TProperties>(app: FastifyInstance, opts: 
     const start = input._start ?? 0;
     const limit = input._limit ?? limits.defaultLimit;
     const page = await queryFeatures(app.db, layer, { where: opts.toConditions(input), geom, geomLocation, start, limit });
-    return { page, links: pagingLinks(requestUrl(req), start, page.features.length, page.matched, limit) };
+    if (page.features.length === 0 && opts.whenEmpty) await opts.whenEmpty(input);
+    return { page, links: pagingLinks(() => requestUrl(req), start, page.features.length, page.matched, limit) };
   };
 
   for (const method of methods) {

@@ -19,10 +19,14 @@ export function withStart(url: URL, start: number): string {
   return u.toString();
 }
 
-export function pagingLinks(url: URL, start: number, returned: number, matched: number, limit: number): Link[] {
+/** `url` may be a function: the request URL is then only parsed when a page has a neighbour. */
+export function pagingLinks(url: URL | (() => URL), start: number, returned: number, matched: number, limit: number): Link[] {
   const links: Link[] = [];
-  if (start + returned < matched) links.push({ href: withStart(url, start + limit), rel: 'next', type: 'application/json', title: 'next page' });
-  if (start > 0) links.push({ href: withStart(url, Math.max(0, start - limit)), rel: 'prev', type: 'application/json', title: 'previous page' });
+  const hasNext = start + returned < matched;
+  if (!hasNext && start === 0) return links;
+  const u = typeof url === 'function' ? url() : url;
+  if (hasNext) links.push({ href: withStart(u, start + limit), rel: 'next', type: 'application/json', title: 'next page' });
+  if (start > 0) links.push({ href: withStart(u, Math.max(0, start - limit)), rel: 'prev', type: 'application/json', title: 'previous page' });
   return links;
 }
 

@@ -35,8 +35,7 @@ const SPAN: Record<Version, string> = { v1: `${LAST_ILOT_YEAR} and before (îlot
  * `annee` must name a campaign that is loaded for this version: v1 = îlots (2007–2014), v2 = parcels
  * (2015+). The 400 lists what is available, and points to the other version when the year is there.
  */
-async function checkAnnee(db: Queryable, version: Version, annee: number | undefined, location: ParamLocation): Promise<void> {
-  if (annee === undefined) throw invalidParam('annee', 'is required', location);
+async function checkAnnee(db: Queryable, version: Version, annee: number, location: ParamLocation): Promise<void> {
   const years = await loadedCampaigns(db, TABLE[version]);
   if (years.includes(annee)) return;
   const other: Version = version === 'v1' ? 'v2' : 'v1';
@@ -94,7 +93,7 @@ interface RpgInput {
 }
 
 function conditions(input: RpgInput): Condition[] {
-  // annee is present: checkAnnee() ran before (the layer is resolved first).
+  // annee is present: the layer, resolved first, requires it.
   const where: Condition[] = [{ sql: 't.campagne', value: input.annee }];
   if (input.code_cultu !== undefined) where.push({ sql: 't.code_cultu', value: input.code_cultu });
   if (input.code_group !== undefined) where.push({ sql: 't.code_group', value: input.code_group });
@@ -128,11 +127,14 @@ async function plugin(app: FastifyInstance) {
         filters: FILTERS[version],
         geomRequired: true,
         limits: { defaultLimit: PARCELLE_LAYER.defaultLimit, maxLimit: PARCELLE_LAYER.maxLimit },
-        layer: async (input: RpgInput) => {
-          await checkAnnee(app.db, version, input.annee, location);
-          return version === 'v2' ? parcelleLayerFor(input._libelles === true) : ilotLayerFor(input.annee!, input._libelles === true);
+        layer: (input: RpgInput) => {
+          if (input.annee === undefined) throw invalidParam('annee', 'is required', location);
+          return version === 'v2' ? parcelleLayerFor(input._libelles === true) : ilotLayerFor(input.annee, input._libelles === true);
         },
         toConditions: conditions,
+        // A page with features proves the campaign is loaded (annee is one of the conditions): the
+        // campaign list is only read when nothing matched, to answer 400 if the year is not there.
+        whenEmpty: (input: RpgInput) => checkAnnee(app.db, version, input.annee!, location),
       });
     }
   }

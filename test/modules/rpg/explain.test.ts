@@ -52,8 +52,16 @@ for (const [version, annee, table, extra] of [
       assert.ok(natural.some((n) => n['Index Name'] === `${table}_geom`), `GiST index used: ${natural.map((n) => `${n['Node Type']}:${n['Index Name'] ?? ''}`).join(' ')}`);
       assert.ok(!natural.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === table), 'no sequential scan of the table');
     }
+    assert.ok(!seen.some((s) => s.sql.includes('WITH RECURSIVE')), 'a page with features proves the campaign: the list is not read');
+
+    // An empty page reads the loaded campaigns (to tell "nothing here" from "campaign not loaded").
+    seen.length = 0;
+    const far = { type: 'Point', coordinates: [55.5, -21.1] };
+    const empty = await t.app.inject({ method: 'GET', url: `/api/rpg/${version}?annee=${annee}&geom=${encodeURIComponent(JSON.stringify(far))}` });
+    assert.equal(empty.statusCode, 200, empty.body);
+    assert.equal(empty.json().totalFeatures, 0);
     const campaigns = seen.find((s) => s.sql.includes('WITH RECURSIVE'));
-    assert.ok(campaigns, 'the loaded campaigns were read');
+    assert.ok(campaigns, 'the loaded campaigns were read for the empty page');
     const c = await plan(campaigns.sql, campaigns.params, true);
     assert.ok(!c.some((n) => n['Node Type'] === 'Seq Scan'), 'the campaign list is read from an index, not by scanning the table');
     assert.ok(c.some((n) => /Index/.test(n['Node Type'])));
