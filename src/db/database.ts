@@ -2,6 +2,8 @@
  * The one interface between Terroir and its storage. Both backends (embedded PGlite + PostGIS, and a
  * PostgreSQL + PostGIS server) run the same SQL text; nothing above this file knows which one answers.
  */
+import type { CopyType } from './copy-binary.ts';
+
 export type Row = Record<string, unknown>;
 
 export interface Queryable {
@@ -11,9 +13,15 @@ export interface Queryable {
   exec(script: string): Promise<void>;
   /**
    * Bulk load through COPY FROM (the fastest path of each backend). Rows are arrays in `columns`
-   * order; null/undefined become SQL NULL. Returns the number of rows written.
+   * order; null/undefined become SQL NULL. Returns the number of rows written. With `types` (one per
+   * column) the rows go in the binary format (src/db/copy-binary.ts): geometries as WKB Buffers.
    */
-  copyRows(table: string, columns: readonly string[], rows: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>): Promise<number>;
+  copyRows(
+    table: string,
+    columns: readonly string[],
+    rows: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>,
+    types?: readonly CopyType[],
+  ): Promise<number>;
 }
 
 export interface Database extends Queryable {

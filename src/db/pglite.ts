@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
 import { copyLine, type Database, type Queryable, type Row } from './database.ts';
+import { BinaryCopyEncoder } from './copy-binary.ts';
 import { acquireDataDirLock } from './lock.ts';
 
 /** Rows sent per COPY: bounds the memory of one blob while keeping COPY's speed. */
@@ -23,19 +24,32 @@ function queryable(target: PgliteLike): Queryable {
     async exec(script: string) {
       await target.exec(script);
     },
-    async copyRows(table, columns, rows) {
-      const sql = `COPY ${table} (${columns.map((c) => `"${c}"`).join(', ')}) FROM '/dev/blob'`;
-      let chunk: string[] = [];
+    async copyRows(table, columns, rows, types) {
+      const sql = `COPY ${table} (${columns.map((c) => `"${c}"`).join(', ')}) FROM '/dev/blob'${types ? ' WITH (FORMAT binary)' : ''}`;
+      // Each blob is a whole COPY: text lines, or a framed binary stream.
+      let chunk: (string | Buffer)[] = [];
+      let rowsInChunk = 0;
       let total = 0;
+      const enc = types ? new BinaryCopyEncoder(types) : undefined;
+      enc?.header();
       const flush = async () => {
-        if (!chunk.length) return;
-        await target.query(sql, [], { blob: new Blob(chunk) });
-        total += chunk.length;
+        if (!rowsInChunk) return;
+        if (enc) {
+          enc.trailer();
+          chunk.push(enc.take());
+          enc.header();
+        }
+        await target.query(sql, [], { blob: new Blob(chunk as BlobPart[]) });
+        total += rowsInChunk;
         chunk = [];
+        rowsInChunk = 0;
       };
       for await (const row of rows as AsyncIterable<readonly unknown[]>) {
-        chunk.push(copyLine(row));
-        if (chunk.length >= COPY_CHUNK_ROWS) await flush();
+        if (enc) {
+          enc.row(row);
+          if (enc.size > 1 << 20) chunk.push(enc.take());
+        } else chunk.push(copyLine(row));
+        if (++rowsInChunk >= COPY_CHUNK_ROWS) await flush();
       }
       await flush();
       return total;

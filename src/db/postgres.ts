@@ -3,6 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { copyLine, type Database, type Queryable, type Row } from './database.ts';
+import { BinaryCopyEncoder } from './copy-binary.ts';
 
 const typeParsers: Record<number, (v: string) => unknown> = { 20: Number, 1700: Number };
 const types = {
@@ -19,10 +20,21 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
     async exec(script: string) {
       await client.query(script);
     },
-    async copyRows(table, columns, rows) {
+    async copyRows(table, columns, rows, types) {
       const run = async (c: pg.PoolClient) => {
-        const stream = c.query(copyFrom(`COPY ${table} (${columns.map((col) => `"${col}"`).join(', ')}) FROM STDIN`));
+        const stream = c.query(copyFrom(`COPY ${table} (${columns.map((col) => `"${col}"`).join(', ')}) FROM STDIN${types ? ' WITH (FORMAT binary)' : ''}`));
         let total = 0;
+        async function* binary() {
+          const enc = new BinaryCopyEncoder(types!);
+          enc.header();
+          for await (const row of rows as AsyncIterable<readonly unknown[]>) {
+            enc.row(row);
+            total++;
+            if (enc.size > 1 << 20) yield enc.take();
+          }
+          enc.trailer();
+          yield enc.take();
+        }
         async function* lines() {
           let buf = '';
           for await (const row of rows as AsyncIterable<readonly unknown[]>) {
@@ -35,7 +47,7 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
           }
           if (buf) yield buf;
         }
-        await pipeline(Readable.from(lines()), stream);
+        await pipeline(Readable.from(types ? binary() : lines()), stream);
         return total;
       };
       if (client instanceof pg.Pool) {

@@ -369,12 +369,12 @@ function lazyGpkgFeature(index: number, fid: number, properties: Record<string, 
   return f;
 }
 
-/** The feature's WKB (hex) as stored, for the engine's staging COPY; undefined once its geometry was replaced. */
-export function gpkgWkbHex(f: SourceFeature): string | null | undefined {
+/** The feature's WKB as stored, for the engine's staging COPY; undefined once its geometry was replaced. */
+export function gpkgFeatureWkb(f: SourceFeature): Buffer | null | undefined {
   const raw = (f as LazyGpkg)[RAW];
   if (raw === undefined) return undefined;
   if (raw === null) return null;
-  return gpkgWkb(raw, f.index)?.toString('hex') ?? null;
+  return gpkgWkb(raw, f.index);
 }
 
 /** Standard (ISO or EWKB-flagged) WKB → GeoJSON geometry, Z/M dropped. */

@@ -1,5 +1,5 @@
 /**
- * GeoJSON geometry object → 2D WKB (hex), the form the staging table's geometry column is COPYed in.
+ * GeoJSON geometry object → 2D WKB, the form the staging table's geometry column is COPYed in.
  *
  * Why not GeoJSON text and ST_GeomFromGeoJSON: on the 112,800-parcel reference file, JSON.stringify
  * of the coordinates cost Node ~13 µs per feature and PostGIS's GeoJSON parser ~14 µs more, together
@@ -146,11 +146,11 @@ function write(g: Geom, b: Buffer, o: number): number {
   }
 }
 
-/** Hex WKB of a GeoJSON geometry object; throws GeometryError for a malformed one. */
-export function geojsonToWkbHex(g: Geom): string {
+/** 2D WKB of a GeoJSON geometry object; throws GeometryError for a malformed one. */
+export function geojsonToWkb(g: Geom): Buffer {
   const n = size(g);
   const b = Buffer.allocUnsafe(n);
   const end = write(g, b, 0);
   if (end !== n) throw new GeometryError(`internal WKB size mismatch (${end} ≠ ${n})`);
-  return b.toString('hex');
+  return b;
 }

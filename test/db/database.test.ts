@@ -66,6 +66,39 @@ test(`${BACKEND}: copyRows streams more rows than one chunk`, async () => {
   assert.equal(s, (45_000 * 45_001) / 2);
 });
 
+test(`${BACKEND}: binary copyRows loads every column type the import engine stages, across chunks`, async () => {
+  await t.db.exec(
+    'CREATE TABLE copy_binary (i integer, b bigint, d double precision, ok boolean, day date, j jsonb, label text, g geometry)',
+  );
+  const types = ['integer', 'bigint', 'double precision', 'boolean', 'date', 'jsonb', 'text', 'geometry'] as const;
+  // WKB of POINT(2.35 48.85), little-endian, as the readers produce it.
+  const wkb = Buffer.alloc(21);
+  wkb[0] = 1;
+  wkb.writeUInt32LE(1, 1);
+  wkb.writeDoubleLE(2.35, 5);
+  wkb.writeDoubleLE(48.85, 13);
+  const big = 'é'.repeat(600_000); // one value larger than the encoder's 1 MB buffer
+  function* rows() {
+    yield [-2147483648, '9223372036854775807', -0.5, true, '1999-12-31', JSON.stringify({ a: [1, 'é'] }), 'Saint-Étienne\tdu\nBois\\', wkb];
+    yield [null, null, null, null, null, null, null, null];
+    yield [7, 42, 1e300, false, new Date('2024-02-29T00:00:00Z'), '"x"', big, wkb.toString('hex')];
+    for (let k = 0; k < 45_000; k++) yield [k, k, k / 2, k % 2 === 0, '2023-05-15', '{}', `n${k}`, wkb];
+  }
+  assert.equal(await t.db.copyRows('copy_binary', ['i', 'b', 'd', 'ok', 'day', 'j', 'label', 'g'], rows(), types), 45_003);
+  const back = await t.db.query<Record<string, unknown>>(
+    `SELECT i, b::text AS b, d, ok, day::text AS day, j::text AS j, label, ST_AsText(g) AS g FROM copy_binary ORDER BY i NULLS FIRST LIMIT 3`,
+  );
+  assert.deepEqual(back[0], { i: null, b: null, d: null, ok: null, day: null, j: null, label: null, g: null });
+  assert.deepEqual(back[1], { i: -2147483648, b: '9223372036854775807', d: -0.5, ok: true, day: '1999-12-31', j: '{"a": [1, "é"]}', label: 'Saint-Étienne\tdu\nBois\\', g: 'POINT(2.35 48.85)' });
+  const [row7] = await t.db.query<{ d: number; ok: boolean; day: string; j: string; n: number; g: string }>(
+    `SELECT d, ok, day::text AS day, j::text AS j, length(label) AS n, ST_AsText(g) AS g FROM copy_binary WHERE i = 7 AND b = 42`,
+  );
+  assert.deepEqual(row7, { d: 1e300, ok: false, day: '2024-02-29', j: '"x"', n: 600_000, g: 'POINT(2.35 48.85)' });
+  const [{ n, s }] = await t.db.query<{ n: number; s: number }>('SELECT count(*)::int AS n, sum(b)::float8 AS s FROM copy_binary WHERE label LIKE $1', ['n%']);
+  assert.equal(n, 45_000);
+  assert.equal(s, (44_999 * 45_000) / 2);
+});
+
 test(`${BACKEND}: a transaction that throws leaves nothing behind`, async () => {
   await t.db.exec('CREATE TABLE tx_probe (i int)');
   await assert.rejects(
