@@ -2,7 +2,7 @@
  * Import speed: `terroir import rpg.parcelle` against `ogr2ogr -f PostgreSQL` on the same reference
  * file, into the same PostgreSQL database, in the same run; then the embedded backend.
  *
- *   npm run bench:import [-- --postgres postgres://postgres@127.0.0.1:5432/postgres] [--file SHP] [--runs 3]
+ *   npm run bench:import [-- --postgres postgres://postgres@127.0.0.1:5432/postgres] [--file SHP] [--runs 3] [--scale 9]
  *
  * The reference file (112,800 RPG-shaped parcels, Lambert-93, 70 MB) is built by
  * ../shared/bench/make-rpg-shapefile.sh when absent (needs gdal-bin and the PostgreSQL server).
@@ -27,20 +27,42 @@ const { values } = parseArgs({
     file: { type: 'string', default: '/tmp/terroir-bench/rpg100k/PARCELLES_GRAPHIQUES.shp' },
     runs: { type: 'string', default: '1' },
     'skip-embedded': { type: 'boolean' },
+    scale: { type: 'string', default: '1' },
   },
 });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/terroir.js');
 const runs = Math.max(1, Number(values.runs));
-const file = values.file!;
+const scale = Math.max(1, Number(values.scale));
+const reference = values.file!;
 
-if (!existsSync(file)) {
+if (!existsSync(reference)) {
   const script = join(SHARED_DIR, 'bench/make-rpg-shapefile.sh');
-  const out = file.replace(/\/rpg100k\/PARCELLES_GRAPHIQUES\.shp$/, '');
-  if (!existsSync(script)) throw new Error(`${file} is absent and ${script} cannot build it`);
+  const out = reference.replace(/\/rpg100k\/PARCELLES_GRAPHIQUES\.shp$/, '');
+  if (!existsSync(script)) throw new Error(`${reference} is absent and ${script} cannot build it`);
   console.log(`building the reference file with ${script} ${out} …`);
   execFileSync('bash', [script, out], { stdio: 'inherit' });
 }
+
+/**
+ * --scale N: the reference file N times over in one shapefile (ID_PARCEL offset by a million per
+ * copy, geometries repeated), written by ogr2ogr: --scale 9 gives the 1,015,200-parcel file the
+ * bounded-memory check of docs/import.md uses.
+ */
+function scaled(n: number): string {
+  if (n === 1) return reference;
+  const dir = join(reference, '..', '..', `rpg-x${n}`);
+  const out = join(dir, 'PARCELLES_GRAPHIQUES.shp');
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  console.log(`building ${out} (${n} × the reference file) with ogr2ogr …`);
+  for (let k = 0; k < n; k++) {
+    const sql = `SELECT CAST(ID_PARCEL AS INTEGER) + ${k} * 1000000 AS ID_PARCEL, SURF_PARC, CODE_CULTU, CODE_GROUP, CULTURE_D1, CULTURE_D2, geometry FROM PARCELLES_GRAPHIQUES`;
+    execFileSync('ogr2ogr', ['-f', 'ESRI Shapefile', ...(k ? ['-append'] : []), out, reference, '-dialect', 'SQLITE', '-sql', sql, '-nln', 'PARCELLES_GRAPHIQUES', '-lco', 'ENCODING=UTF-8'], { stdio: ['ignore', 'ignore', 'ignore'] });
+  }
+  return out;
+}
+const file = scaled(scale);
 
 /** Feature count from the .dbf header. */
 function dbfCount(shp: string): number {

@@ -1,13 +1,14 @@
 import type { Config } from '../config/schema.ts';
 import type { Database } from './database.ts';
 import { migrate } from './migrate.ts';
-import { openPglite } from './pglite.ts';
-import { openPostgres } from './postgres.ts';
 
-/** The backend the configuration names: a PostgreSQL server when DATABASE_URL is set, else embedded. */
+/**
+ * The backend the configuration names: a PostgreSQL server when DATABASE_URL is set, else embedded.
+ * Each driver is loaded only when chosen (PGlite alone costs ~0.2 s of start-up under tsx).
+ */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize' | 'statementTimeoutMs'>): Promise<Database> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl, config);
-  return openPglite(config.dataDir);
+  if (config.databaseUrl) return (await import('./postgres.ts')).openPostgres(config.databaseUrl, config);
+  return (await import('./pglite.ts')).openPglite(config.dataDir);
 }
 
 /** Opens and brings the schema up to date: what `serve` and `migrate` both need. */
