@@ -338,3 +338,27 @@ test('a geometry PROJ cannot reproject fails by feature number; one outside WGS8
   assert.deepEqual(s.rejections.map((r) => [r.feature, r.reason]), [[2, 'outside WGS84 bounds once reprojected (wrong source CRS?)']]);
   assert.equal(s.loaded, 1);
 });
+
+test('statistics: ANALYZE after a load into a never-analyzed table, then only once the table has grown by a tenth since', async () => {
+  const table = 'test_import_stats';
+  await createZoneTable(t.db, table);
+  const target = zoneTarget({ table });
+  const lot = (name: string, from: number, n: number) =>
+    (async function* (): AsyncGenerator<SourceFeature> {
+      for (let i = from; i < from + n; i++) yield { index: i - from + 1, properties: { CODE: `${name}${i}`, NOM: 'Statistiques', SURF: i, RANG: i }, geometry: sq(1 + (i % 100) / 100, 45 + Math.floor(i / 100) / 100) };
+    })();
+  const load = (name: string, from: number, n: number) => importFeatures(t.db, target, lot(name, from, n), { file: name, srid: 4326, options: { lot: name } });
+  const reltuples = async () => (await t.db.query<{ n: number }>(`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass`, [table]))[0].n;
+
+  const first = await load('a', 0, 4000);
+  assert.ok('analyze' in first.timings, 'never analyzed: analyzed now');
+  assert.equal(await reltuples(), 4000);
+  const small = await load('b', 4000, 100);
+  assert.ok(!('analyze' in small.timings), `2.5 % more rows: no ANALYZE (${JSON.stringify(small.timings)})`);
+  assert.equal(await reltuples(), 4000);
+  // Small loads add up: the size is compared with what the last ANALYZE saw, not with each load.
+  let analyzed = false;
+  for (let k = 0; k < 6 && !analyzed; k++) analyzed = 'analyze' in (await load(`c${k}`, 4100 + k * 100, 100)).timings;
+  assert.ok(analyzed, 'a tenth more rows over several loads: analyzed');
+  assert.ok((await reltuples()) > 4000);
+});
