@@ -19,12 +19,12 @@ export function withStart(url: URL, start: number): string {
   return u.toString();
 }
 
-/** `url` may be a function: the request URL is then only parsed when a page has a neighbour. */
-export function pagingLinks(url: URL | (() => URL), start: number, returned: number, matched: number, limit: number): Link[] {
+/** `url` is a function: the request URL is only parsed when a page has a neighbour. */
+export function pagingLinks(url: () => URL, start: number, returned: number, matched: number, limit: number): Link[] {
   const links: Link[] = [];
   const hasNext = start + returned < matched;
   if (!hasNext && start === 0) return links;
-  const u = typeof url === 'function' ? url() : url;
+  const u = url();
   if (hasNext) links.push({ href: withStart(u, start + limit), rel: 'next', type: 'application/json', title: 'next page' });
   if (start > 0) links.push({ href: withStart(u, Math.max(0, start - limit)), rel: 'prev', type: 'application/json', title: 'previous page' });
   return links;

@@ -66,8 +66,10 @@ export function cnigDate(v: unknown): string | null {
   return /^\d{4}-\d{2}-\d{2}$/.test(s) ? s.replaceAll('-', '') : s;
 }
 
-const t = (name: string, ...fields: string[]): TargetColumn => ({ name, type: 'text', value: (f) => text(prop(f, ...(fields.length ? fields : [name.toUpperCase()]))) });
-const date = (name: string): TargetColumn => ({ name, type: 'text', value: (f) => cnigDate(prop(f, name.toUpperCase())) });
+/** A text column from its CNIG field (the column's name in upper case, or the fields given). */
+export const t = (name: string, ...fields: string[]): TargetColumn => ({ name, type: 'text', value: (f) => text(prop(f, ...(fields.length ? fields : [name.toUpperCase()]))) });
+/** A CNIG date column (AAAAMMJJ), see cnigDate. */
+export const date = (name: string): TargetColumn => ({ name, type: 'text', value: (f) => cnigDate(prop(f, name.toUpperCase())) });
 const code = (name: string): TargetColumn => ({ name, type: 'text', value: (f) => cnigCode(prop(f, name.toUpperCase()), name.toUpperCase()) });
 const partitionColumn: TargetColumn = { name: 'partition', type: 'text', value: (_f, ctx) => partitionOf(ctx) };
 /** The feature's own IDURBA (as published, even when it disagrees with DOC_URBA), else the document's. */

@@ -48,7 +48,7 @@ function allRoute(app: FastifyInstance) {
       const layerUrl = new URL(url);
       layerUrl.pathname = url.pathname.replace(/\/all\/?$/, `/${l.route}`);
       if (req.method === 'POST' && geom) layerUrl.searchParams.set('geom', geom.geojson);
-      parts.push(featureCollection(page, pagingLinks(layerUrl, start, page.features.length, page.matched, limit), { featureType: l.route }));
+      parts.push(featureCollection(page, pagingLinks(() => layerUrl, start, page.features.length, page.matched, limit), { featureType: l.route }));
     }
     return `[${parts.join(',')}]`;
   };

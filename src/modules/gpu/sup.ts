@@ -11,7 +11,7 @@
  */
 import { basename } from 'node:path';
 import { num, prop, text, type ImportContext, type ImportTarget, type SourceFeature, type TargetColumn, type TargetGeometryType } from '../../import/target.ts';
-import { cnigDate } from './import.ts';
+import { date, t } from './import.ts';
 import { PARTITION_RE } from './params.ts';
 
 const PRODUCER = 'SUP managers (State services, local authorities, network operators), published on the Géoportail de l\u2019Urbanisme';
@@ -50,29 +50,29 @@ export function supPartition(ctx: ImportContext): string {
   return given;
 }
 
-const t = (name: string): TargetColumn => ({ name, type: 'text', value: (f) => text(prop(f, name.toUpperCase())) });
-const d = (name: string): TargetColumn => ({ name, type: 'text', value: (f) => cnigDate(prop(f, name.toUpperCase())) });
 const n = (name: string): TargetColumn => ({ name, type: 'double precision', value: (f) => num(prop(f, name.toUpperCase())) });
+// One argument only: map() would hand t() the index as a second field name.
+const textOf = (name: string) => t(name);
 
 const COMMON: TargetColumn[] = [
   { name: 'partition', type: 'text', value: (_f, ctx) => supPartition(ctx) },
   { name: 'suptype', type: 'text', value: supCategory },
-  t('fichier'),
+  textOf('fichier'),
 ];
 
 const GENERATEUR: TargetColumn[] = [
   ...COMMON,
-  ...['idgen', 'idsup', 'nomgen', 'typegen', 'modegenere', 'srcgeogen'].map(t),
-  d('datesrcgen'),
-  ...['refbdext', 'idbdext', 'type', 'adresse'].map(t),
+  ...['idgen', 'idsup', 'nomgen', 'typegen', 'modegenere', 'srcgeogen'].map(textOf),
+  date('datesrcgen'),
+  ...['refbdext', 'idbdext', 'type', 'adresse'].map(textOf),
 ];
 const GENERATEUR_EXTRA: Record<'S' | 'L' | 'P', TargetColumn[]> = {
-  S: [...['id_gaspar', 'code_alea', 'url_grisq', 'croisement', 'type_gest', 'type_voie'].map(t)],
-  L: [n('diametre'), n('tension'), ...['croisement', 'type_gest', 'type_voie'].map(t)],
+  S: [...['id_gaspar', 'code_alea', 'url_grisq', 'croisement', 'type_gest', 'type_voie'].map(textOf)],
+  L: [n('diametre'), n('tension'), ...['croisement', 'type_gest', 'type_voie'].map(textOf)],
   P: [],
 };
 
-const ASSIETTE: TargetColumn[] = [...COMMON, ...['idass', 'idgen', 'nomass', 'typeass', 'modegeoass', 'paramcalc', 'srcgeoass'].map(t), d('datesrcass')];
+const ASSIETTE: TargetColumn[] = [...COMMON, ...['idass', 'idgen', 'nomass', 'typeass', 'modegeoass', 'paramcalc', 'srcgeoass'].map(textOf), date('datesrcass')];
 const ASSIETTE_EXTRA: Record<'S' | 'L' | 'P', TargetColumn[]> = {
   S: ['angle1', 'angle2', 'rayon', 'h', 'href', 'xdebut', 'xfinal', 'ydebut', 'yfinal', 'largeur'].map(n),
   L: [],
