@@ -139,13 +139,17 @@ function postgresPids(): number[] {
     });
 }
 
-/** CPU milliseconds per request spent by `pids` (and PostgreSQL when local) while `run` goes. */
+/**
+ * CPU milliseconds per request spent by `pids` (and PostgreSQL when local) while `run` goes; with
+ * `self`, this process's own CPU too (the driver loop, and PGlite when it runs in here).
+ */
 async function cpuPerRequest<T>(pids: number[], run: () => Promise<T>, count: (r: T) => number, self = false) {
   const pg0 = cpuSeconds(postgresPids());
   const p0 = cpuSeconds(pids);
   const s0 = process.cpuUsage();
   const r = await run();
-  const own = self ? (() => { const u = process.cpuUsage(s0); return (u.user + u.system) / 1e6; })() : 0;
+  const s = process.cpuUsage(s0);
+  const own = self ? (s.user + s.system) / 1e6 : 0;
   const total = cpuSeconds(postgresPids()) - pg0 + cpuSeconds(pids) - p0 + own;
   return { result: r, cpuMs: (total * 1000) / count(r) };
 }
