@@ -325,7 +325,7 @@ function lazyFeature(index: number, properties: Record<string, unknown>, content
 }
 
 /**
- * The 2D WKB (hex) of a feature read from a shapefile, built straight from the record's bytes (the
+ * The 2D WKB of a feature read from a shapefile, built straight from the record's bytes (the
  * .shp stores little-endian doubles, as WKB does): the engine stages it without building GeoJSON
  * coordinate arrays. undefined for any other feature, or once `geometry` has been replaced.
  */
