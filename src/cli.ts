@@ -20,6 +20,7 @@ const SHARED_OPTIONS = {
   'data-dir': { type: 'string' },
   'database-url': { type: 'string' },
   'log-level': { type: 'string' },
+  demo: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -31,7 +32,7 @@ Commands:
 ${all.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
 
 Environment: PORT, HOST, DATABASE_URL, TERROIR_DATA_DIR, LOG_LEVEL, REDIS_URL,
-TERROIR_STATEMENT_TIMEOUT_MS, TERROIR_POOL_SIZE (flags win over the environment).
+TERROIR_STATEMENT_TIMEOUT_MS, TERROIR_POOL_SIZE, TERROIR_DEMO (flags win over the environment).
 Without DATABASE_URL the embedded PostgreSQL + PostGIS (PGlite) keeps its data in --data-dir (./data).`;
 }
 
@@ -64,6 +65,7 @@ export async function main(argv: string[]) {
       dataDir: values['data-dir'] as string | undefined,
       databaseUrl: values['database-url'] as string | undefined,
       logLevel: values['log-level'] as string | undefined,
+      demo: values.demo as string | undefined,
     });
     await command.run({ config, values, positionals });
   } catch (e) {

@@ -7,7 +7,7 @@ import { ensureDemoTerritory } from '../demo/index.ts';
 export const serve: Command = {
   name: 'serve',
   summary: 'start the HTTP service (migrations and first-start reference data included)',
-  usage: 'terroir serve [--port N] [--host H] [--data-dir DIR] [--database-url URL] [--log-level L]',
+  usage: 'terroir serve [--port N] [--host H] [--data-dir DIR] [--database-url URL] [--log-level L] [--demo auto|off]',
   async run({ config }) {
     const t0 = performance.now();
     const { db, applied } = await openMigrated(config);
@@ -16,7 +16,8 @@ export const serve: Command = {
     for (const m of MODULES) if (m.bootstrap) await m.bootstrap(db, app.log.child({ module: m.name }));
     // Demo (src/demo, docs/demo.md): an empty database gets the synthetic demo territory, so that a first
     // `npm start` answers with data; a database holding any imported or generated data is left alone.
-    await ensureDemoTerritory(db, app.log.child({ module: 'demo' }));
+    // A production deployment turns it off (TERROIR_DEMO=off) and starts empty.
+    if (config.demo === 'auto') await ensureDemoTerritory(db, app.log.child({ module: 'demo' }));
     let closing = false;
     const shutdown = async (signal: string) => {
       if (closing) return;

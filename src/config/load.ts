@@ -11,6 +11,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   redisUrl: 'REDIS_URL',
   statementTimeoutMs: 'TERROIR_STATEMENT_TIMEOUT_MS',
   poolSize: 'TERROIR_POOL_SIZE',
+  demo: 'TERROIR_DEMO',
 };
 const INTEGER_KEYS = new Set<keyof Config>(['port', 'statementTimeoutMs', 'poolSize']);
 

@@ -18,6 +18,10 @@ export const ConfigSchema = Type.Object({
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'REDIS_URL: shared quotas/sessions (later issues)' })),
   statementTimeoutMs: Type.Integer({ minimum: 100, default: 15000, description: 'TERROIR_STATEMENT_TIMEOUT_MS (PostgreSQL only)' }),
   poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'TERROIR_POOL_SIZE (PostgreSQL only)' }),
+  demo: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
+    default: 'auto',
+    description: 'TERROIR_DEMO: `auto` generates the synthetic demo territory on an empty database at start; `off` never does (production)',
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

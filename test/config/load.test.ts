@@ -8,6 +8,8 @@ test('defaults: embedded backend in ./data on port 3000', () => {
   assert.equal(c.dataDir, './data');
   assert.equal(c.databaseUrl, undefined);
   assert.ok(Object.isFrozen(c));
+  assert.equal(c.demo, 'auto');
+  assert.equal(loadConfig({ TERROIR_DEMO: 'off' }).demo, 'off');
 });
 
 test('flags win over the environment', () => {
@@ -24,6 +26,7 @@ for (const [env, name] of [
   [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
   [{ TERROIR_POOL_SIZE: '0' }, 'TERROIR_POOL_SIZE'],
   [{ TERROIR_DATADIR: '/x' }, 'TERROIR_DATADIR'],
+  [{ TERROIR_DEMO: 'yes' }, 'TERROIR_DEMO'],
 ] as const) {
   test(`a wrong ${name} stops start-up naming it`, () => {
     assert.throws(() => loadConfig(env as Record<string, string>), (e: unknown) => e instanceof ConfigError && (e as Error).message.includes(name));

@@ -50,3 +50,22 @@ test(`${BACKEND}: a first start generates the demo territory and answers with it
     assert.equal(await second.stop(), 0);
   }
 });
+
+test(`${BACKEND}: with TERROIR_DEMO=off a first start stays empty (a production deployment)`, { timeout: 300_000 }, async () => {
+  const empty = await emptyPlace();
+  try {
+    const server = await startServer({ ...empty, env: { ...empty.env, TERROIR_DEMO: 'off' } }, 240_000);
+    try {
+      assert.ok(!server.log().some((l) => /generating the synthetic demo/.test(String(l.msg))), 'no demo generated');
+      // The administrative units (real, from @etalab/decoupage-administratif) load; nothing synthetic does.
+      const synthetic = await (await fetch(`${server.url}/api/datasets?synthetic=true`)).json();
+      assert.deepEqual(synthetic, [], 'no synthetic dataset');
+      const communes = await (await fetch(`${server.url}/api/cadastre/commune?_limit=5`)).json();
+      assert.equal(communes.totalFeatures, 0);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  } finally {
+    await empty.drop();
+  }
+});
