@@ -18,6 +18,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { testApp, type TestApp } from '../../helpers/app.ts';
+import { assertClose } from '../../helpers/geometry.ts';
 import { skipWithoutShared } from '../../helpers/shared.ts';
 import { apicartoPath, importRecorded, RECORDED } from './fixtures.ts';
 
@@ -48,16 +49,6 @@ before(async () => {
   await importRecorded(t.db);
 });
 after(async () => t?.close());
-
-function assertClose(a: unknown, b: unknown, where: string, tol = 1e-6) {
-  if (typeof a === 'number' && typeof b === 'number') {
-    assert.ok(Math.abs(a - b) <= tol, `${where}: ${a} vs ${b}`);
-    return;
-  }
-  assert.ok(Array.isArray(a) && Array.isArray(b), `${where}: array expected`);
-  assert.equal(a.length, b.length, `${where}: length`);
-  a.forEach((x, i) => assertClose(x, (b as unknown[])[i], `${where}[${i}]`, tol));
-}
 
 /** Terroir's answer against the recorded one; `timeStamp` is each answer's own time. */
 function compare(ours: Collection, rec: Collection, name: string) {

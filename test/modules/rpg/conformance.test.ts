@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { testApp, type TestApp } from '../../helpers/app.ts';
+import { assertClose } from '../../helpers/geometry.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
 import { rpgIlotApicarto, rpgParcelleApicarto } from '../../../src/modules/rpg/import.ts';
@@ -29,17 +30,6 @@ before(async () => {
   await importFiles(t.db, rpgParcelleApicarto, [dir('rpg-v2-2021-penmarch.geojson')], { campagne: 2021 });
 });
 after(async () => t?.close());
-
-/** Every coordinate of `a` within 1e-6° of `b`, same structure. */
-function assertClose(a: unknown, b: unknown, where: string, tol = 1e-6) {
-  if (typeof a === 'number' && typeof b === 'number') {
-    assert.ok(Math.abs(a - b) <= tol, `${where}: ${a} vs ${b}`);
-    return;
-  }
-  assert.ok(Array.isArray(a) && Array.isArray(b), `${where}: array expected`);
-  assert.equal(a.length, b.length, `${where}: length`);
-  a.forEach((x, i) => assertClose(x, (b as unknown[])[i], `${where}[${i}]`, tol));
-}
 
 /**
  * Compares a Terroir answer with a recorded one. Deliberate differences, each asserted rather than

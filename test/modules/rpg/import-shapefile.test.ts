@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { testApp, type TestApp } from '../../helpers/app.ts';
+import { assertClose } from '../../helpers/geometry.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
 import { importFiles } from '../../../src/import/engine.ts';
@@ -20,12 +21,6 @@ const recorded = (name: string) => JSON.parse(readFileSync(sharedPath('data', 'a
 const ALL = { type: 'Polygon', coordinates: [[[-4.4, 47.79], [-4.3, 47.79], [-4.3, 47.84], [-4.4, 47.84], [-4.4, 47.79]]] };
 
 interface Feature { id: string; geometry: { coordinates: unknown }; properties: Record<string, unknown> }
-
-function assertClose(a: unknown, b: unknown, where: string) {
-  if (typeof a === 'number' && typeof b === 'number') return assert.ok(Math.abs(a - b) <= 1e-6, `${where}: ${a} vs ${b}`);
-  assert.ok(Array.isArray(a) && Array.isArray(b) && a.length === b.length, `${where}: structure`);
-  a.forEach((x, i) => assertClose(x, (b as unknown[])[i], `${where}[${i}]`));
-}
 
 let t: TestApp;
 before(async () => {
