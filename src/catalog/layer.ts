@@ -13,7 +13,9 @@ export interface LayerProperty {
   sql?: string;
 }
 
-export type AccessRule = 'public' | 'restricted';
+import type { AccessRule } from '../auth/access.ts';
+
+export type { AccessRule };
 
 export interface LayerDescriptor {
   /** Catalogue id, `<module>.<layer>`, e.g. `cadastre.parcelle`. */
