@@ -30,6 +30,8 @@ export class HttpProblem extends Error {
     readonly slug: ProblemSlug,
     readonly detail: string,
     readonly param?: { name: string; location: ParamLocation; value?: unknown },
+    /** Extension members (RFC 9457 §3.2), e.g. the policies a 429 names. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail);
   }
@@ -57,11 +59,14 @@ export interface ProblemBody {
   invalid_params?: { name: string; in: ParamLocation; reason: string }[];
   code: number;
   message: unknown;
+  [extension: string]: unknown;
 }
 
 export function problemBody(p: HttpProblem, instance: string, requestId: string): ProblemBody {
   const { status, title } = PROBLEMS[p.slug];
-  const body: ProblemBody = { type: problemType(p.slug), title, status, detail: p.detail, instance, request_id: requestId, code: status, message: p.detail };
+  const body: ProblemBody = {
+    ...p.extensions, type: problemType(p.slug), title, status, detail: p.detail, instance, request_id: requestId, code: status, message: p.detail,
+  };
   if (p.param) {
     const reason = p.detail.startsWith(`${p.param.name}: `) ? p.detail.slice(p.param.name.length + 2) : p.detail;
     body.invalid_params = [{ name: p.param.name, in: p.param.location, reason }];
