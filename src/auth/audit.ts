@@ -11,8 +11,9 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import canonicalize from 'canonicalize';
+import type { Config } from '../config/schema.ts';
 import type { Database, Queryable } from '../db/database.ts';
 
 export const GENESIS = '0'.repeat(64);
@@ -199,6 +200,9 @@ export function signingKey(file: string): { privateKey: KeyObject; publicKey: Ke
   chmodSync(file, 0o600);
   return { privateKey, publicKey, created: true };
 }
+
+/** Where the signing key lives: TERROIR_AUDIT_KEY_FILE, else next to the embedded database (docs/access.md). */
+export const auditKeyFile = (c: Pick<Config, 'auditKeyFile' | 'dataDir'>) => c.auditKeyFile ?? join(c.dataDir, 'audit-ed25519.pem');
 
 const keyId = (publicKey: KeyObject) => createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
 

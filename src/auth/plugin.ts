@@ -169,15 +169,27 @@ async function plugin(app: FastifyInstance, opts: AccessOptions) {
 
   /** A failed authentication: counted per client IP (shared by every node), and slowed past a few. */
   async function slowDown(req: FastifyRequest) {
-    const [n] = await store.hit([{ bucket: `fail:${req.ip}:auth-hour`, windowEnd: windowOf('hour', now()).end }]);
+    const n = await store.hit([{ bucket: `fail:${req.ip}:auth-hour`, windowEnd: windowOf('hour', now()).end }]).then(
+      ([x]) => x,
+      () => Infinity, // store down: every failure gets the longest wait
+    );
     const delay = Math.min(Math.max(0, n - FREE_FAILURES) * FAILURE_STEP_MS, FAILURE_MAX_DELAY_MS);
     if (delay > 0) await sleep(delay);
   }
 
   async function count(req: FastifyRequest, reply: FastifyReply, principal: Principal | null) {
     const policy = principal ? policyOf(principal) : anonymous;
-    if (!policy.limits.length) return;
-    const outcome: QuotaOutcome = await consume(store, principal ? `k:${principal.prefix}` : `ip:${req.ip}`, policy, now());
+    if (!policy.limits.length || (!principal && isLoopback(req.ip))) return;
+    let outcome: QuotaOutcome;
+    try {
+      outcome = await consume(store, principal ? `k:${principal.prefix}` : `ip:${req.ip}`, policy, now());
+    } catch (err) {
+      // A key's quota is not waived when its store fails (503); an anonymous caller of an open route
+      // is let through rather than the whole open service going down with Redis.
+      req.log.warn({ err }, 'quota store unavailable');
+      if (!principal) return;
+      throw new HttpProblem('unavailable', 'the quota store does not answer; retry later');
+    }
     reply.headers(rateLimitHeaders(outcome));
     if (outcome.violated.length) {
       const v = outcome.violated[0];
@@ -248,6 +260,14 @@ async function plugin(app: FastifyInstance, opts: AccessOptions) {
       (err) => done(err),
     );
   });
+}
+
+/**
+ * Loopback callers are never limited as anonymous (local tools, health checks, benchmarks); a reverse
+ * proxy must pass the client's address on (X-Forwarded-For, as the proxy trust setting allows).
+ */
+function isLoopback(ip: string | undefined): boolean {
+  return ip === '::1' || ip?.startsWith('127.') === true || ip?.startsWith('::ffff:127.') === true;
 }
 
 /** `numberReturned` of a FeatureCollection answer (the envelope's member, after the features). */
