@@ -41,8 +41,10 @@ export interface AuditRecord {
   ip: string | null;
 }
 
+/** The RFC 8785 canonical JSON of exactly the record's fields (a row read back has seq and hashes too). */
 export function canonical(r: AuditRecord): string {
-  const text = canonicalize(r);
+  const { at, request_id, method, route, path, scope, organisation, key_prefix, territory, status, features, ip } = r;
+  const text = canonicalize({ at, request_id, method, route, path, scope, organisation, key_prefix, territory, status, features, ip });
   if (text === undefined) throw new Error('audit record has no canonical JSON');
   return text;
 }

@@ -149,6 +149,9 @@ test(`${BACKEND}: open routes stay open; a key there counts toward its quota; a 
   const open = await get('/api/codes-postaux/communes/29760');
   assert.equal(open.statusCode, 200);
   assert.equal(open.headers.ratelimit, undefined, 'loopback callers are not limited as anonymous');
+  // TERROIR_RATE_LIMIT_ANONYMOUS=auto: off on the embedded backend, 50/second per IP on PostgreSQL.
+  const remote = await t.app.inject({ url: '/api/codes-postaux/communes/29760', remoteAddress: '203.0.113.9' });
+  assert.equal(remote.headers['ratelimit-policy'], BACKEND === 'postgres' ? '"anonyme-second";q=50;w=1' : undefined);
   const withKey = await get('/api/codes-postaux/communes/29760', bearer(t.world.bureau.key));
   assert.equal(withKey.statusCode, 200);
   assert.match(String(withKey.headers['ratelimit-policy']), /^"professionnel-year";q=10000;w=3153\d{4}$/);
