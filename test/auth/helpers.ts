@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { rmSync } from 'node:fs';
+import pg from 'pg';
+import { openPglite } from '../../src/db/pglite.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -86,4 +90,47 @@ export async function authApp(opts: { env?: Record<string, string>; now?: () => 
       await t.close();
     },
   };
+}
+
+/**
+ * A migrated database (empty, or prepared by `setup`) handed over to `terroir` child processes: the data directory (PGlite)
+ * or the database URL (PostgreSQL) of a fresh test database, closed here.
+ */
+export interface MigratedPlace {
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Opens it in this process (between two child processes: PGlite has one owner at a time). */
+  open(): Promise<Database>;
+  drop(): Promise<void>;
+}
+
+export async function migratedPlace(extraEnv: Record<string, string> = {}, setup?: (db: Database) => Promise<void>): Promise<MigratedPlace> {
+  const t = await freshDb();
+  if (setup) await setup(t.db);
+  await t.db.close();
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', TERROIR_DEMO: 'off', ...extraEnv };
+  delete env.DATABASE_URL;
+  if (t.url) {
+    const url = t.url;
+    return {
+      args: ['--database-url', url],
+      env,
+      open: () => openPostgres(url, { poolSize: 4, statementTimeoutMs: 60_000 }),
+      async drop() {
+        const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+        await admin.end();
+      },
+    };
+  }
+  const dir = t.dataDir!;
+  return { args: ['--data-dir', dir], env, open: () => openPglite(dir), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** An organisation of the whole country with an unlimited admin key and a key limited to 10 requests a day. */
+export async function provisionKeys(db: Database): Promise<{ admin: string; limited: string }> {
+  const org = await createOrganisation(db, { name: 'Bureau national', kind: 'entreprise', territory: 'france' });
+  const issue = async (quota: string) => (await issueKey(db, { organisation: org.id, scopes: ['admin'], quota })).key;
+  return { admin: await issue('unlimited'), limited: await issue('10/day') };
 }
