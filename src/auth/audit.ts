@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import canonicalize from 'canonicalize';
 import type { Config } from '../config/schema.ts';
 import type { Database, Queryable } from '../db/database.ts';
+import { batcher } from './batch.ts';
 
 export const GENESIS = '0'.repeat(64);
 /** Arbitrary constant (the project's 7_265_0NN series): serialises appends of every node. */
@@ -53,26 +54,52 @@ export function chainHash(prevHash: string, record: AuditRecord): string {
   return createHash('sha256').update(prevHash + canonical(record), 'utf8').digest('hex');
 }
 
+const INSERT_ROWS = `INSERT INTO auth_audit (seq, at, request_id, method, route, path, scope, organisation, key_prefix, territory, status, features, ip, prev_hash, hash)
+  SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[],
+                       $10::text[], $11::int[], $12::int[], $13::text[], $14::text[], $15::text[])`;
+
 /**
- * Appends one row under the advisory lock, in its own transaction: the lock is taken by a statement
- * of its own, so the INSERT that follows reads the head the previous holder committed (a lock taken
- * inside the INSERT would leave it reading a snapshot from before the wait). The hash is computed by
- * PostgreSQL's sha256() over the same bytes chainHash() hashes (a test keeps them equal).
+ * Appends rows in one transaction under the advisory lock: the lock is taken by a statement of its
+ * own, so the SELECT that follows reads the head the previous holder committed (a lock taken inside
+ * the INSERT would leave it reading a snapshot from before the wait). Hashes are chained here, in
+ * node, as verifyAudit recomputes them.
  */
-export async function appendAudit(db: Database, r: AuditRecord): Promise<{ seq: number; hash: string }> {
-  const territory = r.territory === null ? null : canonicalize(r.territory);
+async function appendRows(db: Database, records: AuditRecord[]): Promise<{ seq: number; hash: string }[]> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-    const [row] = await tx.query<{ seq: number; hash: string }>(
-      `INSERT INTO auth_audit (seq, at, request_id, method, route, path, scope, organisation, key_prefix, territory, status, features, ip, prev_hash, hash)
-       SELECT coalesce(p.seq, 0) + 1, $1::timestamptz, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-              coalesce(p.hash, $13), encode(sha256(convert_to(coalesce(p.hash, $13) || $14::text, 'UTF8')), 'hex')
-       FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash FROM auth_audit ORDER BY seq DESC LIMIT 1) AS p ON true
-       RETURNING seq, hash`,
-      [r.at, r.request_id, r.method, r.route, r.path, r.scope, r.organisation, r.key_prefix, territory, r.status, r.features, r.ip, GENESIS, canonical(r)],
-    );
-    return row;
+    const [head] = await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM auth_audit ORDER BY seq DESC LIMIT 1');
+    let seq = head?.seq ?? 0;
+    let prev = head?.hash ?? GENESIS;
+    const rows = records.map((r) => {
+      const hash = chainHash(prev, r);
+      const row = { seq: ++seq, r, prev, hash };
+      prev = hash;
+      return row;
+    });
+    const col = <T>(f: (x: (typeof rows)[number]) => T) => rows.map(f);
+    await tx.query(INSERT_ROWS, [
+      col((x) => x.seq), col((x) => x.r.at), col((x) => x.r.request_id), col((x) => x.r.method), col((x) => x.r.route), col((x) => x.r.path),
+      col((x) => x.r.scope), col((x) => x.r.organisation), col((x) => x.r.key_prefix), col((x) => (x.r.territory === null ? null : canonicalize(x.r.territory))),
+      col((x) => x.r.status), col((x) => x.r.features), col((x) => x.r.ip), col((x) => x.prev), col((x) => x.hash),
+    ]);
+    return rows.map((x) => ({ seq: x.seq, hash: x.hash }));
   });
+}
+
+const appenders = new WeakMap<Database, (r: AuditRecord) => Promise<{ seq: number; hash: string }>>();
+
+/**
+ * Appends one record. Concurrent appends of the process go together (src/auth/batch.ts): one
+ * transaction, one advisory lock and one commit for a batch, rows chained in arrival order; several
+ * nodes' batches are serialised by the lock. Resolves once the row is committed.
+ */
+export function appendAudit(db: Database, r: AuditRecord): Promise<{ seq: number; hash: string }> {
+  let append = appenders.get(db);
+  if (!append) {
+    const weight = (r: AuditRecord) => (r.territory === null ? 0 : JSON.stringify(r.territory).length);
+    appenders.set(db, (append = batcher((records: AuditRecord[]) => appendRows(db, records), { items: 500, weight, maxWeight: 4_000_000 })));
+  }
+  return append(r);
 }
 
 interface StoredRow extends Record<string, unknown> {

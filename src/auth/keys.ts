@@ -10,6 +10,7 @@ import type { Queryable } from '../db/database.ts';
 import { isScope, type Scope } from './access.ts';
 import { parseQuota } from './quota.ts';
 import type { OrgKind } from './organisations.ts';
+import { batcher } from './batch.ts';
 
 export const KEY_RE = /^trr_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -60,6 +61,33 @@ type KeyRow = {
 
 const DUMMY = Buffer.alloc(32);
 
+const lookups = new WeakMap<Queryable, (prefix: string) => Promise<KeyRow | undefined>>();
+
+/**
+ * The key rows of the prefixes asked while the previous lookup ran, in one query (src/auth/batch.ts):
+ * under load the requests of one key share a round trip, and every request still reads a state from
+ * after it arrived (a revocation is seen at once, there is no cache).
+ */
+function lookup(db: Queryable, prefix: string): Promise<KeyRow | undefined> {
+  let find = lookups.get(db);
+  if (!find) {
+    find = batcher(async (prefixes: string[]) => {
+      const rows = await db.query<KeyRow>(
+        `SELECT k.prefix, k.hash, k.scopes, k.quota, k.expires_at IS NOT NULL AND k.expires_at <= now() AS expired,
+                to_char(k.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS expires_at,
+                to_char(k.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS revoked_at,
+                o.id AS org_id, o.name AS org_name, o.kind, o.national
+         FROM auth_api_key k JOIN auth_organisation o ON o.id = k.organisation WHERE k.prefix = ANY($1::text[])`,
+        [[...new Set(prefixes)]],
+      );
+      const by = new Map(rows.map((r) => [r.prefix, r]));
+      return prefixes.map((p) => by.get(p));
+    });
+    lookups.set(db, find);
+  }
+  return find(prefix);
+}
+
 /**
  * The principal behind `presented`, or why not. Unknown prefix and wrong secret are the same
  * answer (`invalid`), after the same digest and comparison work; revoked and expired are told only
@@ -68,16 +96,7 @@ const DUMMY = Buffer.alloc(32);
 export async function authenticate(db: Queryable, presented: string): Promise<Authentication> {
   const m = KEY_RE.exec(presented);
   const given = createHash('sha256').update(presented, 'utf8').digest();
-  const [row] = m
-    ? await db.query<KeyRow>(
-        `SELECT k.prefix, k.hash, k.scopes, k.quota, k.expires_at IS NOT NULL AND k.expires_at <= now() AS expired,
-                to_char(k.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS expires_at,
-                to_char(k.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS revoked_at,
-                o.id AS org_id, o.name AS org_name, o.kind, o.national
-         FROM auth_api_key k JOIN auth_organisation o ON o.id = k.organisation WHERE k.prefix = $1`,
-        [m[1]],
-      )
-    : [];
+  const row = m ? await lookup(db, m[1]) : undefined;
   const expected = row ? Buffer.from(row.hash, 'hex') : DUMMY;
   const same = timingSafeEqual(given, expected) && row !== undefined;
   if (!same) return { ok: false, reason: 'invalid' };

@@ -7,6 +7,7 @@
  */
 import { QUOTA_PATTERN, QUOTA_WINDOWS as WINDOWS } from '../config/schema.ts';
 import type { Queryable } from '../db/database.ts';
+import { batcher } from './batch.ts';
 
 export type Window = (typeof WINDOWS)[number];
 const SECONDS: Record<Exclude<Window, 'year'>, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
@@ -74,23 +75,48 @@ export interface QuotaStore {
   close(): Promise<void>;
 }
 
-/** PostgreSQL or PGlite: one statement, atomic per row; a row is reset in place when a new window starts. */
+/**
+ * PostgreSQL or PGlite: one upsert … returning, atomic per row; a row is reset in place when a new
+ * window starts. Concurrent requests of the process are counted together (src/auth/batch.ts): one
+ * statement adds k to a bucket and hands the k requests the k counts below the new total, exactly
+ * what k separate increments would have given them in some order.
+ */
 export function databaseStore(db: Queryable): QuotaStore {
+  const hitBatch = batcher(async (requests: (readonly Hit[])[]): Promise<number[][]> => {
+    const add = new Map<string, { windowEnd: number; k: number }>();
+    for (const hits of requests) {
+      for (const h of hits) {
+        const a = add.get(h.bucket);
+        if (a) {
+          a.k++;
+          a.windowEnd = Math.max(a.windowEnd, h.windowEnd);
+        } else add.set(h.bucket, { windowEnd: h.windowEnd, k: 1 });
+      }
+    }
+    // One order for every node's statements: rows locked in the same order never deadlock.
+    const buckets = [...add.keys()].sort();
+    const rows = await db.query<{ bucket: string; n: number }>(
+      `INSERT INTO auth_quota_counter AS q (bucket, window_end, n)
+       SELECT b, e, k FROM unnest($1::text[], $2::bigint[], $3::int[]) AS x(b, e, k)
+       ON CONFLICT (bucket) DO UPDATE SET
+         n = CASE WHEN EXCLUDED.window_end > q.window_end THEN EXCLUDED.n ELSE q.n + EXCLUDED.n END,
+         window_end = GREATEST(q.window_end, EXCLUDED.window_end)
+       RETURNING bucket, n`,
+      [buckets, buckets.map((b) => add.get(b)!.windowEnd), buckets.map((b) => add.get(b)!.k)],
+    );
+    // The new total T of a bucket hit k times: its requests get T-k+1 … T, in arrival order.
+    const next = new Map(rows.map((r) => [r.bucket, r.n - add.get(r.bucket)!.k + 1]));
+    return requests.map((hits) =>
+      hits.map((h) => {
+        const n = next.get(h.bucket) ?? 0;
+        next.set(h.bucket, n + 1);
+        return n;
+      }),
+    );
+  });
   return {
     kind: 'database',
-    async hit(hits) {
-      const rows = await db.query<{ bucket: string; n: number }>(
-        `INSERT INTO auth_quota_counter AS q (bucket, window_end, n)
-         SELECT b, e, 1 FROM unnest($1::text[], $2::bigint[]) AS x(b, e)
-         ON CONFLICT (bucket) DO UPDATE SET
-           n = CASE WHEN EXCLUDED.window_end > q.window_end THEN 1 ELSE q.n + 1 END,
-           window_end = GREATEST(q.window_end, EXCLUDED.window_end)
-         RETURNING bucket, n`,
-        [hits.map((h) => h.bucket), hits.map((h) => h.windowEnd)],
-      );
-      const by = new Map(rows.map((r) => [r.bucket, r.n]));
-      return hits.map((h) => by.get(h.bucket) ?? 0);
-    },
+    hit: (hits) => hitBatch(hits),
     async undo(hits) {
       if (!hits.length) return;
       await db.query(
@@ -128,6 +154,10 @@ export async function redisStore(url: string): Promise<QuotaStore> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
   await redis.connect();
+  // defineCommand: EVALSHA, the script body sent once (EVAL would send and hash it on every request).
+  redis.defineCommand('terroirHit', { lua: HIT_SCRIPT });
+  redis.defineCommand('terroirUndo', { lua: UNDO_SCRIPT });
+  const commands = redis as unknown as Record<'terroirHit' | 'terroirUndo', (n: number, ...args: string[]) => Promise<unknown>>;
   const key = (h: Hit) => {
     const cut = h.bucket.lastIndexOf(':');
     return `terroir:q:{${h.bucket.slice(0, cut)}}${h.bucket.slice(cut)}:${h.windowEnd}`;
@@ -135,11 +165,11 @@ export async function redisStore(url: string): Promise<QuotaStore> {
   return {
     kind: 'redis',
     async hit(hits) {
-      const counts = (await redis.eval(HIT_SCRIPT, hits.length, ...hits.map(key), ...hits.map((h) => String(h.windowEnd + 1000)))) as number[];
+      const counts = (await commands.terroirHit(hits.length, ...hits.map(key), ...hits.map((h) => String(h.windowEnd + 1000)))) as number[];
       return counts.map(Number);
     },
     async undo(hits) {
-      if (hits.length) await redis.eval(UNDO_SCRIPT, hits.length, ...hits.map(key));
+      if (hits.length) await commands.terroirUndo(hits.length, ...hits.map(key));
     },
     async sweep() {},
     async close() {
