@@ -113,6 +113,7 @@ async function plugin(app: FastifyInstance, opts: AccessOptions) {
     entreprise: { name: 'professionnel', limits: parseQuota(config.quotaProfessionnel) },
     particulier: { name: 'grand-public', limits: parseQuota(config.quotaGrandPublic) },
   };
+  app.log.info({ quotaStore: store.kind, anonymous: anonymousQuota }, 'access control: quotas counted in %s', store.kind === 'redis' ? 'Redis' : db.backend);
   const keyQuotas = new Map<string, Limit[]>();
   const policyOf = (p: Principal): Policy => {
     if (p.quota) {

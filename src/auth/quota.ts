@@ -154,6 +154,9 @@ export async function redisStore(url: string): Promise<QuotaStore> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
   await redis.connect();
+  // Connection errors reach the commands that fail (a 503 for a key, let through for anonymous
+  // callers); without a listener ioredis would also print each one as an unhandled event.
+  redis.on('error', () => {});
   // defineCommand: EVALSHA, the script body sent once (EVAL would send and hash it on every request).
   redis.defineCommand('terroirHit', { lua: HIT_SCRIPT });
   redis.defineCommand('terroirUndo', { lua: UNDO_SCRIPT });
