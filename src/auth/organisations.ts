@@ -66,7 +66,8 @@ export function validSiren(s: string): boolean {
   return sum % 10 === 0;
 }
 
-function check(input: OrganisationInput): TerritorySpec {
+/** Everything that can be checked without the database; an OrganisationError names the field. */
+export function checkOrganisation(input: OrganisationInput): TerritorySpec {
   const name = input.name?.trim();
   if (!name || name.length > 200) throw new OrganisationError('name: 1 to 200 characters');
   if (!(ORG_KIND_NAMES as string[]).includes(input.kind)) throw new OrganisationError(`kind: ${JSON.stringify(input.kind)} is not one of ${ORG_KIND_NAMES.join(', ')}`);
@@ -85,7 +86,7 @@ function check(input: OrganisationInput): TerritorySpec {
  * has no contour loaded refuses the whole organisation.
  */
 export async function createOrganisation(db: Database, input: OrganisationInput): Promise<Organisation> {
-  const spec = check(input);
+  const spec = checkOrganisation(input);
   const id = await db.transaction(async (tx) => {
     const [row] = await tx.query<{ id: number }>(
       `INSERT INTO auth_organisation (name, kind, siren, contact, territory, national, territory_geom)

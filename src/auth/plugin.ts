@@ -256,6 +256,9 @@ async function plugin(app: FastifyInstance, opts: AccessOptions) {
     const rule = req.routeOptions.config?.access as AccessRule | undefined;
     if (isPublic(rule) || req.audited) return done(null, payload);
     req.audited = true;
+    // Restricted answers are for their caller only: no shared cache keeps them (a key in the query
+    // string is not the Authorization header that shared caches already respect).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-store');
     appendAudit(db, auditRecord(req, reply, payload, rule, now())).then(
       () => done(null, payload),
       (err) => done(err),

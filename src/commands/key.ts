@@ -1,7 +1,7 @@
 import type { Command } from './types.ts';
 import { ConfigError } from '../config/load.ts';
 import { openMigrated } from '../db/open.ts';
-import { displayPrefix, issueKey, KeyError, listKeys, revokeKey, type KeyInfo } from '../auth/keys.ts';
+import { checkIssue, displayPrefix, issueKey, KeyError, listKeys, prefixOf, revokeKey, type IssueInput, type KeyInfo } from '../auth/keys.ts';
 import { SCOPES } from '../auth/access.ts';
 import { table } from './output.ts';
 
@@ -26,6 +26,20 @@ export const keyCommand: Command = {
     if (sub === 'issue' && (organisation === undefined || values.scope === undefined || args.length)) throw new ConfigError('key issue: --org and --scope are required');
     if (sub === 'revoke' && args.length !== 1) throw new ConfigError('key revoke PREFIX: the prefix shown by `terroir key list`');
     if (!['issue', 'list', 'revoke'].includes(sub ?? '') || (sub === 'list' && args.length)) throw new ConfigError(`usage: ${USAGE}`);
+    const input: IssueInput = {
+      organisation: organisation ?? 0,
+      scopes: String(values.scope ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      expires: values.expires as string | undefined,
+      quota: values.quota as string | undefined,
+      label: values.label as string | undefined,
+    };
+    // What needs no database is refused before opening it (a usage error costs no start-up).
+    try {
+      if (sub === 'issue') checkIssue(input);
+      if (sub === 'revoke') prefixOf(args[0]);
+    } catch (e) {
+      throw e instanceof KeyError ? new ConfigError(e.message) : e;
+    }
     const { db } = await openMigrated(config);
     try {
       if (sub === 'list') {
@@ -37,14 +51,7 @@ export const keyCommand: Command = {
         if (!k) throw new KeyError(`prefix: no key ${args[0]}`);
         console.log(`revoked ${displayPrefix(k.prefix)} (${k.revoked_at})`);
       } else {
-        const scopes = String(values.scope).split(',').map((s) => s.trim()).filter(Boolean);
-        const { key, info } = await issueKey(db, {
-          organisation: organisation!,
-          scopes,
-          expires: values.expires as string | undefined,
-          quota: values.quota as string | undefined,
-          label: values.label as string | undefined,
-        });
+        const { key, info } = await issueKey(db, input);
         console.error(`key ${displayPrefix(info.prefix)} for organisation ${info.organisation} (${info.scopes.join(', ')}): shown once, store it now`);
         console.log(key);
       }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from './types.ts';
 import { ConfigError } from '../config/load.ts';
 import { openMigrated } from '../db/open.ts';
-import { createOrganisation, listOrganisations, ORG_KIND_NAMES, OrganisationError, type Organisation } from '../auth/organisations.ts';
+import { checkOrganisation, createOrganisation, listOrganisations, ORG_KIND_NAMES, OrganisationError, type Organisation, type OrganisationInput } from '../auth/organisations.ts';
 import { table } from './output.ts';
 
 const USAGE = `terroir org add --name N --kind K --territory epci:200067106,commune:47001,dep:47 [--geometry FILE.geojson] [--siren S] [--contact C]
@@ -34,6 +34,20 @@ export const orgCommand: Command = {
     if ((sub !== 'add' && sub !== 'list') || extra.length) throw new ConfigError(`usage: ${USAGE}`);
     if (sub === 'add' && (values.name === undefined || values.kind === undefined)) throw new ConfigError('org add: --name and --kind are required');
     const geometry = typeof values.geometry === 'string' ? readGeometry(values.geometry) : undefined;
+    const input: OrganisationInput = {
+      name: String(values.name),
+      kind: String(values.kind),
+      siren: values.siren as string | undefined,
+      contact: values.contact as string | undefined,
+      territory: values.territory as string | undefined,
+      geometry,
+    };
+    // What needs no database is refused before opening it (a usage error costs no start-up).
+    try {
+      if (sub === 'add') checkOrganisation(input);
+    } catch (e) {
+      throw e instanceof OrganisationError ? new ConfigError(e.message) : e;
+    }
     const { db } = await openMigrated(config);
     try {
       if (sub === 'list') {
@@ -42,14 +56,7 @@ export const orgCommand: Command = {
         console.log(table(orgs, ['id', 'name', 'kind', 'siren', 'territory', 'communes', 'territory_km2', 'keys'] satisfies (keyof Organisation)[]));
         return;
       }
-      const org = await createOrganisation(db, {
-        name: String(values.name),
-        kind: String(values.kind),
-        siren: values.siren as string | undefined,
-        contact: values.contact as string | undefined,
-        territory: values.territory as string | undefined,
-        geometry,
-      });
+      const org = await createOrganisation(db, input);
       console.error(`organisation ${org.id} "${org.name}" (${org.kind}): ${org.national ? 'the whole country' : `${org.communes} communes, ${org.territory_km2} km²`}`);
       console.log(org.id);
     } catch (e) {

@@ -68,7 +68,9 @@ test(`${BACKEND}: a key without the route's scope is a 403 naming the scope`, as
 test(`${BACKEND}: the key is accepted as Bearer, as apikey in the query string and in a JSON body`, async () => {
   const key = t.world.penmarch.key;
   assert.equal((await get('/api/acces/commune/29158', bearer(key))).json().commune, '29158');
-  assert.equal((await get(`/api/acces/commune/29158?apikey=${key}`)).json().commune, '29158');
+  const inQuery = await get(`/api/acces/commune/29158?apikey=${key}`);
+  assert.equal(inQuery.json().commune, '29158');
+  assert.equal(inQuery.headers['cache-control'], 'private, no-store', 'no shared cache keeps a restricted answer');
   const post = await t.app.inject({ method: 'POST', url: '/api/acces/lieu', payload: { apikey: key, geom: INSIDE_29158 } });
   assert.equal(post.statusCode, 200, post.body);
   assert.ok(post.json().features.length >= 1);

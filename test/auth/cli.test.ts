@@ -51,7 +51,6 @@ test(`${BACKEND}: org add prints the id alone; a unit without contour, a bad kin
   const list = JSON.parse((await run('org', 'list', '--json')).stdout);
   assert.deepEqual(list.map((o: { id: number; territory: string; national: boolean }) => [o.id, o.territory, o.national]), [[1, 'geometry', false], [2, 'france', true]]);
   assert.ok(list[0].territory_km2 > 300 && list[0].territory_km2 < 400, `${list[0].territory_km2} km²`);
-  assert.match((await run('org', 'list')).stdout, /^id\s+name\s+kind/);
 });
 
 test(`${BACKEND}: key issue prints the key alone, once; list shows prefixes only; revoke by prefix`, async () => {
@@ -63,8 +62,7 @@ test(`${BACKEND}: key issue prints the key alone, once; list shows prefixes only
   assert.match(issued.stderr, new RegExp(`key trr_${prefix} for organisation 1 \\(admin, cartobio:territoires\\): shown once`));
   const keys = JSON.parse((await run('key', 'list', '--json')).stdout);
   assert.deepEqual([keys[0].prefix, keys[0].scopes, keys[0].quota, keys[0].status, keys[0].expires_at], [prefix, ['admin', 'cartobio:territoires'], '500/day', 'active', '2100-01-01T00:00:00Z']);
-  const listed = (await run('key', 'list', '--org', '1')).stdout;
-  assert.ok(!listed.includes(key.slice(14)) && !JSON.stringify(keys).includes(key.slice(14)), 'the secret is never shown again');
+  assert.ok(!JSON.stringify(keys).includes(key.slice(14)), 'the secret is never shown again');
   for (const [args, message] of [
     [['--org', '1', '--scope', 'tout'], /unknown scope "tout"/],
     [['--org', '1', '--scope', 'admin', '--expires', '2020-01-01'], /in the past/],
@@ -81,7 +79,10 @@ test(`${BACKEND}: key issue prints the key alone, once; list shows prefixes only
   const revoked = await run('key', 'revoke', `trr_${prefix}`);
   assert.equal(revoked.code, 0, revoked.stderr);
   assert.match(revoked.stdout, new RegExp(`^revoked trr_${prefix} \\(\\d{4}-`));
-  assert.equal(JSON.parse((await run('key', 'list', '--json')).stdout)[0].status, 'revoked');
+  const listed = (await run('key', 'list', '--org', '1')).stdout;
+  assert.match(listed, /^prefix\s+organisation\s+organisation_name\s+scopes\s+status/);
+  assert.match(listed, new RegExp(`trr_${prefix}\\s+1\\s+Syndicat de bassin\\s+admin,cartobio:territoires\\s+revoked`));
+  assert.ok(!listed.includes(key.slice(14)));
   assert.equal((await run('key', 'revoke', 'zzzzzzzz')).code, 2);
   assert.match((await run('key', 'revoke', key)).stderr, /is not a key prefix/, 'the whole key is refused (shell history)');
 });
