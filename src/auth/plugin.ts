@@ -18,7 +18,7 @@ import { HttpProblem } from '../http/problems.ts';
 import { isPublic, isScope, TERRITORY_KINDS, type AccessRule, type RestrictedAccess } from './access.ts';
 import { appendAudit, type AuditRecord } from './audit.ts';
 import { carriesCredential, takeCredential } from './credentials.ts';
-import { authenticate, displayPrefix, touchKey, type Authentication, type Principal } from './keys.ts';
+import { authenticate, displayPrefix, looksLikeKey, touchKey, type Authentication, type Principal } from './keys.ts';
 import { ORG_KINDS } from './organisations.ts';
 import { consume, databaseStore, parseQuota, rateLimitHeaders, redisStore, windowOf, type Limit, type Policy, type QuotaOutcome, type QuotaStore } from './quota.ts';
 import { auditTerritory, checkTerritory, territoryAsks } from './territory.ts';
@@ -209,7 +209,7 @@ async function plugin(app: FastifyInstance, opts: AccessOptions) {
     let principal: Principal | null = null;
     // On an open route, an `apikey` that is not shaped like ours is someone else's (API Carto clients
     // send their Géoportail key): ignored. A bearer, or one of our keys, must be valid.
-    if (credential && (restricted || credential.source === 'bearer' || credential.token.startsWith('trr_'))) {
+    if (credential && (restricted || credential.source === 'bearer' || looksLikeKey(credential.token))) {
       const auth = await authenticate(db, credential.token);
       if (!auth.ok) {
         await slowDown(req);
