@@ -8,6 +8,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/schema.ts';
 import type { Database } from './db/database.ts';
 import { LayerCatalog, type AccessRule } from './catalog/layer.ts';
+import { accessControl, SECURITY_SCHEMES, type AccessOptions } from './auth/plugin.ts';
+import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
@@ -30,18 +32,22 @@ export interface BuildOptions {
   db: Database;
   logger?: FastifyServerOptions['logger'];
   modules?: TerroirModule[];
+  access?: AccessOptions;
 }
 
-/** The query string with `geom` replaced by "provided": geometries are long and may be sensitive. */
+/**
+ * The query string with `geom` replaced by "provided" (geometries are long and may be sensitive) and
+ * API keys by "redacted" (never in a log line).
+ */
 function redactUrl(url: string): string {
-  return url.replace(/([?&]geom=)[^&]*/g, '$1provided');
+  return redactCredentials(url.replace(/([?&]geom=)[^&]*/g, '$1provided'));
 }
 
 /**
  * Builds the whole service without listening: the CLI and the tests share it. Infrastructure first
  * (errors, CORS, compression, OpenAPI), then one encapsulated plugin per module under /api/<name>.
  */
-export async function buildApp({ config, db, logger, modules = MODULES }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, modules = MODULES, access }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -73,8 +79,10 @@ export async function buildApp({ config, db, logger, modules = MODULES }: BuildO
   installErrorHandling(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
   app.removeContentTypeParser('text/plain');
+  // Access control (src/auth): one set of global hooks reading every route's `config.access`.
+  await app.register(accessControl, access ?? {});
 
-  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id'] });
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate'] });
   await app.register(compress, { threshold: 2048, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
   await app.register(swagger, {
     openapi: {
@@ -86,6 +94,7 @@ export async function buildApp({ config, db, logger, modules = MODULES }: BuildO
           'Agricultural and land reference geodata of France: API Carto compatible modules (codes postaux, cadastre, AOC, urbanisme, RPG), nomenclature and administrative units. JSON/GeoJSON in WGS84.',
       },
       tags: modules.map((m) => ({ name: m.name, description: m.description })),
+      components: { securitySchemes: SECURITY_SCHEMES as never },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/doc/ui', uiConfig: { url: '/api/doc' } as never });

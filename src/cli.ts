@@ -12,6 +12,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./commands/import.ts')).importCommand,
   fetch: async () => (await import('./commands/fetch.ts')).fetchCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  org: async () => (await import('./commands/org.ts')).orgCommand,
+  key: async () => (await import('./commands/key.ts')).keyCommand,
+  audit: async () => (await import('./commands/audit.ts')).auditCommand,
 };
 
 const SHARED_OPTIONS = {
@@ -32,7 +35,9 @@ Commands:
 ${all.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
 
 Environment: PORT, HOST, DATABASE_URL, TERROIR_DATA_DIR, LOG_LEVEL, REDIS_URL,
-TERROIR_STATEMENT_TIMEOUT_MS, TERROIR_POOL_SIZE, TERROIR_DEMO (flags win over the environment).
+TERROIR_STATEMENT_TIMEOUT_MS, TERROIR_POOL_SIZE, TERROIR_DEMO, TERROIR_QUOTA_PUBLIC,
+TERROIR_QUOTA_GRAND_PUBLIC, TERROIR_QUOTA_PROFESSIONNEL, TERROIR_RATE_LIMIT_ANONYMOUS,
+TERROIR_AUDIT_KEY_FILE (flags win over the environment).
 Without DATABASE_URL the embedded PostgreSQL + PostGIS (PGlite) keeps its data in --data-dir (./data).`;
 }
 

@@ -1,26 +1,31 @@
 /**
  * Access rules: what a layer or a route declares about who may read or call it. Declared once (in the
- * layer definition, or in a route's `config.access`), enforced in one place (the auth plugin), never
- * checked by hand in a handler.
+ * layer definition, or in a route's `config.access`), enforced in one place (src/auth/plugin.ts),
+ * never checked by hand in a handler.
  *
  * - `'public'`: open to all; a key, when given, only counts toward its quota.
  * - `{ scope, territory }`: a valid API key of an organisation holding `scope`; when `territory` is
  *   given, what the request names there (a code or a geometry) must lie inside the organisation's
  *   territory.
  */
-export type Scope =
-  | 'cartobio:territoires'
-  | 'cartobio:conventionnel'
-  | 'rpg:niveau2:demander'
-  | 'rpg:niveau2:lire'
-  | 'demandes:instruire'
-  | 'admin';
+export const SCOPES = [
+  'cartobio:territoires',
+  'cartobio:conventionnel',
+  'rpg:niveau2:demander',
+  'rpg:niveau2:lire',
+  'demandes:instruire',
+  'admin',
+] as const;
+
+export type Scope = (typeof SCOPES)[number];
+
+export const TERRITORY_KINDS = ['commune', 'epci', 'departement', 'region', 'geom'] as const;
 
 /** Where a request names the territory it asks for, and what kind of thing it names. */
 export interface TerritorySource {
   in: 'params' | 'query' | 'body';
   name: string;
-  kind: 'commune' | 'epci' | 'departement' | 'region' | 'geom';
+  kind: (typeof TERRITORY_KINDS)[number];
 }
 
 export interface RestrictedAccess {
@@ -30,6 +35,10 @@ export interface RestrictedAccess {
 
 export type AccessRule = 'public' | RestrictedAccess;
 
-export function isPublic(rule: AccessRule): rule is 'public' {
-  return rule === 'public';
+export function isPublic(rule: AccessRule | undefined): rule is 'public' | undefined {
+  return rule === undefined || rule === 'public';
+}
+
+export function isScope(s: string): s is Scope {
+  return (SCOPES as readonly string[]).includes(s);
 }

@@ -12,6 +12,11 @@ const ENV_KEYS: Record<keyof Config, string> = {
   statementTimeoutMs: 'TERROIR_STATEMENT_TIMEOUT_MS',
   poolSize: 'TERROIR_POOL_SIZE',
   demo: 'TERROIR_DEMO',
+  quotaPublic: 'TERROIR_QUOTA_PUBLIC',
+  quotaGrandPublic: 'TERROIR_QUOTA_GRAND_PUBLIC',
+  quotaProfessionnel: 'TERROIR_QUOTA_PROFESSIONNEL',
+  rateLimitAnonymous: 'TERROIR_RATE_LIMIT_ANONYMOUS',
+  auditKeyFile: 'TERROIR_AUDIT_KEY_FILE',
 };
 const INTEGER_KEYS = new Set<keyof Config>(['port', 'statementTimeoutMs', 'poolSize']);
 

@@ -1,5 +1,13 @@
 import { Type, type Static } from 'typebox';
 
+/** Quota windows and the syntax of every quota setting (config, CLI, admin API); parsed by src/auth/quota.ts. */
+export const QUOTA_WINDOWS = ['second', 'minute', 'hour', 'day', 'year'] as const;
+const W = QUOTA_WINDOWS.join('|');
+export const QUOTA_PATTERN = `^(unlimited|off|[0-9]{1,12}/(${W})(,[0-9]{1,12}/(${W}))*)$`;
+
+const quota = (env: string, fallback: string, what: string) =>
+  Type.String({ pattern: QUOTA_PATTERN, default: fallback, description: `${env}: ${what} (\`unlimited\`, or N/window[,N/window…] with window second|minute|hour|day|year)` });
+
 /**
  * The whole runtime configuration, one TypeBox schema: it is what `loadConfig` validates at start,
  * and a wrong value stops start-up with the key named (never a half-configured service).
@@ -15,13 +23,23 @@ export const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', description: 'LOG_LEVEL' },
   ),
-  redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'REDIS_URL: shared quotas/sessions (later issues)' })),
+  redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'REDIS_URL: quota counters shared by every node in Redis instead of the database' })),
   statementTimeoutMs: Type.Integer({ minimum: 100, default: 15000, description: 'TERROIR_STATEMENT_TIMEOUT_MS (PostgreSQL only)' }),
   poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'TERROIR_POOL_SIZE (PostgreSQL only)' }),
   demo: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
     default: 'auto',
     description: 'TERROIR_DEMO: `auto` generates the synthetic demo territory on an empty database at start; `off` never does (production)',
   }),
+  quotaPublic: quota('TERROIR_QUOTA_PUBLIC', 'unlimited', 'keys of public bodies (État, services, collectivités, EPCI, SDIS…)'),
+  quotaGrandPublic: quota('TERROIR_QUOTA_GRAND_PUBLIC', '2000000/year', 'keys of private persons (general-public use)'),
+  quotaProfessionnel: quota('TERROIR_QUOTA_PROFESSIONNEL', '10000/year', 'keys of companies (professional use)'),
+  rateLimitAnonymous: Type.Union([Type.Literal('auto'), Type.String({ pattern: QUOTA_PATTERN })], {
+    default: 'auto',
+    description: 'TERROIR_RATE_LIMIT_ANONYMOUS: per-IP limit of callers without a key; `auto`: off on the embedded backend, 50/second on PostgreSQL',
+  }),
+  auditKeyFile: Type.Optional(
+    Type.String({ minLength: 1, description: 'TERROIR_AUDIT_KEY_FILE: Ed25519 key signing audit checkpoints (default <TERROIR_DATA_DIR>/audit-ed25519.pem)' }),
+  ),
 });
 
 export type Config = Static<typeof ConfigSchema>;

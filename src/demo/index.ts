@@ -13,6 +13,7 @@ import { buildGeometry, clearWork, type GeometryFigures, type Progress } from '.
 import { loadTerritory, type LoadReport } from './load.ts';
 import { resolveParams, type DemoOptions, type DemoParams } from './params.ts';
 import { buildRestricted, RESTRICTED_TABLES } from './restricted.ts';
+import { demoUnitCodes, demoUnitsMissing, registerDemoUnits, removeDemoUnits } from './units.ts';
 
 export { resolveParams, parseAnnees, DemoOptionError, type DemoOptions, type DemoParams } from './params.ts';
 
@@ -67,12 +68,23 @@ export async function removeDemo(db: Database): Promise<number> {
   const tables = [...(await datasetTables(db)), ...Object.values(RESTRICTED_TABLES)];
   const [extra] = await db.query<{ t: string | null }>(`SELECT to_regclass('gpu_document_commune')::text AS t`);
   if (extra.t) tables.push('gpu_document_commune');
+  const units = await demoUnitCodes(db, ids);
   await db.transaction(async (tx) => {
     if (db.backend === 'postgres') await tx.query('SET LOCAL statement_timeout = 0');
     for (const t of tables.sort()) await tx.query(`DELETE FROM ${ident(t)} WHERE dataset_id = ANY($1::text[])`, [ids]);
+    await removeDemoUnits(tx, units.communes, units.epci);
     await tx.query('DELETE FROM terroir_dataset WHERE id = ANY($1::text[])', [ids]);
   });
   return ids.length;
+}
+
+/** The source line and details every dataset of one generation records. */
+function runMeta(p: DemoParams, runId: number) {
+  const annees = p.annees.length > 1 ? `${p.annees[0]}-${p.annees[p.annees.length - 1]}` : String(p.annees[0]);
+  return {
+    source: `terroir demo --seed ${p.seed} --size ${p.size} --communes ${p.communes} --annees ${annees}`,
+    details: { generator: GENERATOR, generator_version: GENERATOR_VERSION, seed: p.seed, size: p.size, communes: p.communes, annees: p.annees, run: runId },
+  };
 }
 
 /**
@@ -98,11 +110,7 @@ export async function generateDemo(db: Database, opts: DemoOptions = {}, progres
     progress('crops and organic farms', { rows: agri.crops, organicFarms: agri.organicFarms });
     const t1 = performance.now();
     await db.query(`UPDATE demo_run SET status = 'loading' WHERE id = $1`, [runId]);
-    const annees = p.annees.length > 1 ? `${p.annees[0]}-${p.annees[p.annees.length - 1]}` : String(p.annees[0]);
-    const meta = {
-      source: `terroir demo --seed ${p.seed} --size ${p.size} --communes ${p.communes} --annees ${annees}`,
-      details: { generator: GENERATOR, generator_version: GENERATOR_VERSION, seed: p.seed, size: p.size, communes: p.communes, annees: p.annees, run: runId },
-    };
+    const meta = runMeta(p, runId);
     const load = await loadTerritory(db, p, nom, meta, progress);
     const restricted = await buildRestricted(db, p, meta);
     progress('restricted synthetic tables', { datasets: restricted.length });
@@ -163,8 +171,21 @@ export async function ensureDemoTerritory(db: Database, log: Log): Promise<DemoR
   }
 }
 
+/**
+ * The demo's units come back if something removed them (an upgrade of the administrative reference
+ * deletes the units its new version does not list), so territories drawn on the demo keep working.
+ */
+async function ensureDemoUnits(db: Database, log: Log): Promise<void> {
+  if (!(await demoUnitsMissing(db))) return;
+  const [run] = await db.query<{ id: number; params: DemoParams }>(`SELECT id, params FROM demo_run WHERE status = 'done' ORDER BY id DESC LIMIT 1`);
+  if (!run) return;
+  const ids = await registerDemoUnits(db, run.params.codeDep, runMeta(run.params, run.id));
+  log.info({ datasets: ids }, 'demo communes and EPCI registered again as administrative units');
+}
+
 async function ensureDemo(db: Database, log: Log): Promise<DemoResult | null> {
   const state = await demoState(db);
+  if (state === 'demo-present') await ensureDemoUnits(db, log);
   if (state === 'real-data' || state === 'demo-present') return null;
   const go = async () => {
     log.info({ state }, 'no data yet: generating the synthetic demo territory (terroir demo, docs/demo.md)');

@@ -38,7 +38,7 @@ function locate(p: HttpProblem, req: FastifyRequest): HttpProblem {
   const has = (o: unknown) => typeof o === 'object' && o !== null && Object.hasOwn(o, name);
   const location: ParamLocation | undefined = has(req.body) ? 'body' : has(req.query) ? 'query' : has(req.params) ? 'params' : undefined;
   if (!location || location === p.param.location) return p;
-  return new HttpProblem(p.slug, p.detail, { ...p.param, location });
+  return new HttpProblem(p.slug, p.detail, { ...p.param, location }, p.extensions);
 }
 
 function toProblem(err: FastifyError, req: FastifyRequest): HttpProblem | undefined {

@@ -11,6 +11,7 @@ export const PROBLEMS = {
   forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
@@ -30,6 +31,8 @@ export class HttpProblem extends Error {
     readonly slug: ProblemSlug,
     readonly detail: string,
     readonly param?: { name: string; location: ParamLocation; value?: unknown },
+    /** Extension members (RFC 9457 §3.2), e.g. the policies a 429 names. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail);
   }
@@ -57,11 +60,14 @@ export interface ProblemBody {
   invalid_params?: { name: string; in: ParamLocation; reason: string }[];
   code: number;
   message: unknown;
+  [extension: string]: unknown;
 }
 
 export function problemBody(p: HttpProblem, instance: string, requestId: string): ProblemBody {
   const { status, title } = PROBLEMS[p.slug];
-  const body: ProblemBody = { type: problemType(p.slug), title, status, detail: p.detail, instance, request_id: requestId, code: status, message: p.detail };
+  const body: ProblemBody = {
+    ...p.extensions, type: problemType(p.slug), title, status, detail: p.detail, instance, request_id: requestId, code: status, message: p.detail,
+  };
   if (p.param) {
     const reason = p.detail.startsWith(`${p.param.name}: `) ? p.detail.slice(p.param.name.length + 2) : p.detail;
     body.invalid_params = [{ name: p.param.name, in: p.param.location, reason }];

@@ -8,6 +8,7 @@ import gpu from './gpu/index.ts';
 import limitesAdministratives from './limites-administratives/index.ts';
 import nomenclature from './nomenclature/index.ts';
 import datasets from './datasets/index.ts';
+import admin from './admin/index.ts';
 
 export interface TerroirModule {
   /** Public name: URL prefix `/api/<name>` and OpenAPI file `/api/doc/<name>.yml`. */
@@ -22,4 +23,4 @@ export interface TerroirModule {
 }
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, datasets];
+export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, datasets, admin];

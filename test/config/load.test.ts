@@ -10,6 +10,9 @@ test('defaults: embedded backend in ./data on port 3000', () => {
   assert.ok(Object.isFrozen(c));
   assert.equal(c.demo, 'auto');
   assert.equal(loadConfig({ TERROIR_DEMO: 'off' }).demo, 'off');
+  // Quotas of seed 001: public bodies free, 2,000,000/year general public, 10,000/year professional.
+  assert.deepEqual([c.quotaPublic, c.quotaGrandPublic, c.quotaProfessionnel, c.rateLimitAnonymous], ['unlimited', '2000000/year', '10000/year', 'auto']);
+  assert.equal(loadConfig({ TERROIR_RATE_LIMIT_ANONYMOUS: '100/second,20000/hour' }).rateLimitAnonymous, '100/second,20000/hour');
 });
 
 test('flags win over the environment', () => {
@@ -27,6 +30,10 @@ for (const [env, name] of [
   [{ TERROIR_POOL_SIZE: '0' }, 'TERROIR_POOL_SIZE'],
   [{ TERROIR_DATADIR: '/x' }, 'TERROIR_DATADIR'],
   [{ TERROIR_DEMO: 'yes' }, 'TERROIR_DEMO'],
+  [{ TERROIR_QUOTA_PROFESSIONNEL: '10000/week' }, 'TERROIR_QUOTA_PROFESSIONNEL'],
+  [{ TERROIR_QUOTA_GRAND_PUBLIC: '2M/year' }, 'TERROIR_QUOTA_GRAND_PUBLIC'],
+  [{ TERROIR_QUOTA_PUBLIC: '-1/day' }, 'TERROIR_QUOTA_PUBLIC'],
+  [{ TERROIR_RATE_LIMIT_ANONYMOUS: 'beaucoup' }, 'TERROIR_RATE_LIMIT_ANONYMOUS'],
 ] as const) {
   test(`a wrong ${name} stops start-up naming it`, () => {
     assert.throws(() => loadConfig(env as Record<string, string>), (e: unknown) => e instanceof ConfigError && (e as Error).message.includes(name));

@@ -7,6 +7,7 @@ import { demoState, ensureDemoTerritory, generateDemo, removeDemo, type DemoOpti
 import { demoChecksum } from '../../src/demo/checksum.ts';
 import { RESTRICTED_TABLES } from '../../src/demo/restricted.ts';
 import { MODULES } from '../../src/modules/index.ts';
+import { createOrganisation } from '../../src/auth/organisations.ts';
 
 /**
  * The demo generator on a small territory, on the real database of this run's backend, loaded through
@@ -303,6 +304,30 @@ test(`${BACKEND}: every API Carto module returns features for a point inside the
   assert.ok(ran >= 8, `modules mounted: ${[...mounted].join(', ')}`);
 });
 
+test(`${BACKEND}: the communes and EPCI are administrative units with contours: a territory can be drawn on them`, async () => {
+  const communes = await t.db.query<{ code: string; has: boolean; epci: string | null }>(
+    `SELECT w.insee AS code, c.geom IS NOT NULL AS has, m.epci FROM demo_w_commune w
+     LEFT JOIN limites_commune c ON c.code = w.insee LEFT JOIN limites_epci_commune m ON m.commune = w.insee ORDER BY w.insee`,
+  );
+  assert.equal(communes.length, 6);
+  for (const c of communes) assert.ok(c.has && c.epci, `${c.code}: registered with its contour and EPCI`);
+  const [epci] = await t.db.query<{ code: string; n: number }>(
+    `SELECT e.code, (SELECT count(*)::int FROM limites_epci_commune m WHERE m.epci = e.code) AS n FROM limites_epci e
+     JOIN demo_w_epci w ON w.siren = e.code WHERE e.geom IS NOT NULL ORDER BY n DESC LIMIT 1`,
+  );
+  assert.ok(epci && epci.n >= 1);
+  const org = await createOrganisation(t.db, { name: 'EPCI de démonstration', kind: 'epci', territory: `epci:${epci.code}` });
+  assert.equal(org.communes, epci.n);
+  assert.ok(org.territory_km2! > 1);
+  // The contours are the cadastre communes' (one generated geometry, loaded twice through the import path).
+  const [diff] = await t.db.query<{ d: number }>(
+    `SELECT max(ST_HausdorffDistance(l.geom, c.geom)) AS d FROM limites_commune l JOIN cadastre_commune c ON c.code_insee = l.code WHERE l.code = ANY($1)`,
+    [communes.map((c) => c.code)],
+  );
+  assert.ok(diff.d < 1e-6, `contours match the cadastre communes: ${diff.d}`);
+  await t.db.query('DELETE FROM auth_organisation');
+});
+
 test(`${BACKEND}: the restricted synthetic tables are not served by any route`, async () => {
   for (const l of t.app.catalog.all()) assert.ok(!l.table.startsWith('demo_'), `${l.id} serves ${l.table}`);
   assert.doesNotMatch(t.app.printRoutes({ commonPrefix: false }), /demo|bio-parcelle|n2/i);
@@ -340,4 +365,6 @@ test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo
   }
   await t.db.query(`DELETE FROM demo_run`);
   assert.equal(await demoState(t.db), 'empty');
+  const [units] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM limites_commune WHERE code IN (SELECT insee FROM demo_w_commune)`);
+  assert.equal(units.n, 0, 'the demo communes are no longer administrative units');
 });

@@ -68,6 +68,8 @@ export interface Server {
   url: string;
   /** JSON log lines so far. */
   log(): Record<string, unknown>[];
+  /** Everything the process wrote so far, stdout and stderr, as written. */
+  output(): string;
   readyMs: number;
   stop(): Promise<number | null>;
 }
@@ -80,14 +82,19 @@ export function startServer(place: Place, timeoutMs: number): Promise<Server> {
     const lines: Record<string, unknown>[] = [];
     let buf = '';
     let stderr = '';
+    let raw = '';
     let url = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`serve not ready after ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}; last log: ${JSON.stringify(lines.slice(-5))}`));
     }, timeoutMs);
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      raw += d;
+    });
     child.stdout.on('data', (d) => {
       buf += d;
+      raw += d;
       let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
@@ -108,6 +115,7 @@ export function startServer(place: Place, timeoutMs: number): Promise<Server> {
             child,
             url,
             log: () => lines,
+            output: () => raw,
             readyMs: performance.now() - t0,
             stop: async () => {
               child.kill('SIGTERM');
