@@ -10,7 +10,8 @@
 import type { Database } from '../db/database.ts';
 import { importFeatures, type ImportSummary } from '../import/engine.ts';
 import { IMPORT_TARGETS } from '../import/targets.ts';
-import type { ImportContext, ImportTarget, SourceFeature } from '../import/target.ts';
+import type { SourceFeature } from '../import/readers/feature.ts';
+import type { ImportContext, ImportTarget } from '../import/target.ts';
 import type { DemoParams } from './params.ts';
 import type { Nomenclature } from './crops.ts';
 import { upperNoAccents } from './names.ts';

@@ -2,7 +2,7 @@ import { Type, type Static, type TObject, type TProperties, type TSchema } from 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { LayerDescriptor } from '../catalog/layer.ts';
 import { parseGeom, type GeomInput } from '../geo/geom-param.ts';
-import { featureCollection, pagingLinks } from '../formats/feature-collection.ts';
+import { featureCollection, pagingLinks } from './feature-collection.ts';
 import { pagingSchema, requestUrl } from '../http/paging.ts';
 import { invalidParam, type ParamLocation } from '../http/problems.ts';
 import { queryFeatures, type Condition } from './query.ts';

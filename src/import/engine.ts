@@ -23,13 +23,14 @@ import iconv from 'iconv-lite';
 import { basename } from 'node:path';
 import type { Database, Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
-import { ImportError, SourceError } from './errors.ts';
+import { ImportError, SourceError } from './readers/errors.ts';
 import { geojsonToWkb, GeometryError } from './wkb.ts';
-import { shapefileWkb } from '../formats/shapefile.ts';
-import { gpkgFeatureWkb } from '../formats/gpkg.ts';
+import { shapefileWkb } from './readers/shapefile.ts';
+import { gpkgFeatureWkb } from './readers/gpkg.ts';
 import type { CopyType } from '../db/copy-binary.ts';
 import { checksumFiles, resolveSources, type ImportSource, type OpenedSource } from './sources.ts';
-import type { ColumnType, ImportContext, ImportTarget, SourceFeature, TargetColumn, TargetGeometryType } from './target.ts';
+import type { SourceFeature } from './readers/feature.ts';
+import type { ColumnType, ImportContext, ImportTarget, TargetColumn, TargetGeometryType } from './target.ts';
 
 export interface ImportProgress {
   phase: 'read' | 'transform' | 'swap' | 'done';

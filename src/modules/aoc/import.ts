@@ -9,7 +9,8 @@
  * that the answer has one zone per denomination and commune, with a unique feature id.
  */
 import type { Queryable } from '../../db/database.ts';
-import { int, prop, text, type ImportContext, type ImportTarget, type SourceFeature } from '../../import/target.ts';
+import { int, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportContext, ImportTarget } from '../../import/target.ts';
 
 function insee(f: SourceFeature): string {
   const v = prop(f, 'insee');

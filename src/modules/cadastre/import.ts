@@ -17,7 +17,8 @@
  * `dataset=` (the dataset key; default: the code in the file name, else the file name).
  */
 import { basename } from 'node:path';
-import { int, prop, text, type ImportContext, type ImportTarget, type SourceFeature, type TargetColumn } from '../../import/target.ts';
+import { int, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportContext, ImportTarget, TargetColumn } from '../../import/target.ts';
 import { communeCodes, communeName, splitInsee, INSEE_RE } from './codes.ts';
 import { afterCommuneLoad, afterDivisionLoad, afterFeuilleLoad, afterLocalisantLoad, afterParcelLoad } from './derive.ts';
 import { communeGid, feuilleGid, parcelGid } from './gid.ts';

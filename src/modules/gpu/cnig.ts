@@ -13,9 +13,10 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Database } from '../../db/database.ts';
 import { importFeatures, importFiles, type ImportOptions, type ImportSummary } from '../../import/engine.ts';
-import { ImportError } from '../../import/errors.ts';
-import { DbfText, decodeRecord, encodingFromCpg, parseDbfHeader } from '../../formats/shapefile-dbf.ts';
-import { prop, text, type ImportTarget, type SourceFeature } from '../../import/target.ts';
+import { ImportError } from '../../import/readers/errors.ts';
+import { DbfText, decodeRecord, encodingFromCpg, parseDbfHeader } from '../../import/readers/shapefile-dbf.ts';
+import { prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportTarget } from '../../import/target.ts';
 import {
   cnigFileRe, docUrbaOf, document, documentPartition,
   infoLin, infoPct, infoSurf, prescriptionLin, prescriptionPct, prescriptionSurf, secteurCc, zoneUrba,

@@ -13,7 +13,8 @@
  * PSMV_<INSEE>, SUP partitions); re-importing a document replaces that partition only.
  */
 import { basename } from 'node:path';
-import { int, num, prop, text, type ImportContext, type ImportTarget, type SourceFeature, type TargetColumn, type TargetGeometryType } from '../../import/target.ts';
+import { int, num, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportContext, ImportTarget, TargetColumn, TargetGeometryType } from '../../import/target.ts';
 import type { Queryable } from '../../db/database.ts';
 import { GPU_LAYERS, type GpuLayer } from './layers.ts';
 import { PARTITION_RE } from './params.ts';

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { TerroirModule } from '../index.ts';
 import { featureRoute, FeatureCollectionSchema } from '../../features/route.ts';
 import { assertValidGeom, queryFeatures } from '../../features/query.ts';
-import { featureCollection, pagingLinks } from '../../formats/feature-collection.ts';
+import { featureCollection, pagingLinks } from '../../features/feature-collection.ts';
 import { parseGeom } from '../../geo/geom-param.ts';
 import { pagingSchema, requestUrl } from '../../http/paging.ts';
 import type { ParamLocation } from '../../http/problems.ts';

@@ -10,7 +10,8 @@
  * which has one, is loaded from its API Carto answers (`gpu.acte-sup-apicarto`).
  */
 import { basename } from 'node:path';
-import { num, prop, text, type ImportContext, type ImportTarget, type SourceFeature, type TargetColumn, type TargetGeometryType } from '../../import/target.ts';
+import { num, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportContext, ImportTarget, TargetColumn, TargetGeometryType } from '../../import/target.ts';
 import { date, t } from './import.ts';
 import { PARTITION_RE } from './params.ts';
 

@@ -1,9 +1,10 @@
 import { basename } from 'node:path';
 import type { Database } from '../../db/database.ts';
 import type { ImportOptions, ImportSummary } from '../../import/engine.ts';
-import { ImportError } from '../../import/errors.ts';
+import { ImportError } from '../../import/readers/errors.ts';
 import { checksumFiles, resolveSources } from '../../import/sources.ts';
-import { prop, text, type ImportTarget, type SourceFeature } from '../../import/target.ts';
+import { prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportTarget } from '../../import/target.ts';
 import { loadContours, type AdminLevel, type ContourFeature } from './contours.ts';
 import { loadReference } from './reference.ts';
 import pino from 'pino';

@@ -11,7 +11,8 @@
  *
  * Only level-1 (anonymous, public) attributes exist here. `--annee` is required for every RPG layer.
  */
-import { num, prop, text, type ImportContext, type ImportTarget, type SourceFeature } from '../../import/target.ts';
+import { num, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportContext, ImportTarget } from '../../import/target.ts';
 
 const PRODUCER = 'ASP / IGN (Registre parcellaire graphique)';
 const LICENCE = 'Licence Ouverte 2.0 (Etalab)';

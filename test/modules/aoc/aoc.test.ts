@@ -6,7 +6,7 @@ import { assertProblem, testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
 import { IMPORT_TARGETS } from '../../../src/import/targets.ts';
-import type { SourceFeature } from '../../../src/import/target.ts';
+import type { SourceFeature } from '../../../src/import/readers/feature.ts';
 import { aocAppellationViticole } from '../../../src/modules/aoc/import.ts';
 import { importFeatures, importFiles } from '../../../src/import/engine.ts';
 

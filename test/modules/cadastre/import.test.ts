@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { testApp, type TestApp } from '../../helpers/app.ts';
 import { skipWithoutShared, sharedPath } from '../../helpers/shared.ts';
 import { importFiles } from '../../../src/import/engine.ts';
-import { ImportError } from '../../../src/import/errors.ts';
+import { ImportError } from '../../../src/import/readers/errors.ts';
 import { cadastreCommune, cadastreFeuille, cadastreParcelle } from '../../../src/modules/cadastre/import.ts';
 import { feuilleGid, inseeNumber, parcelGid, sectionNumber } from '../../../src/modules/cadastre/gid.ts';
 import { GeometryFailure, run } from '../../../src/modules/cadastre/derive.ts';

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { importFiles } from '../../../src/import/engine.ts';
-import { ImportError } from '../../../src/import/errors.ts';
+import { ImportError } from '../../../src/import/readers/errors.ts';
 import { IMPORT_TARGETS } from '../../../src/import/targets.ts';
 import { tempDir, writeShapefile } from '../../import/helpers.ts';
 
