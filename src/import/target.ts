@@ -8,7 +8,6 @@
  * readers see the old rows or the new ones, never a mix, and a failed import leaves the old ones.
  */
 import type { Database, Queryable } from '../db/database.ts';
-import type { ImportOptions, ImportSummary } from './engine.ts';
 import type { SourceFeature } from './readers/feature.ts';
 
 export type ColumnType = 'text' | 'integer' | 'bigint' | 'double precision' | 'boolean' | 'date' | 'jsonb';
@@ -85,4 +84,90 @@ export class ImportTargets {
   all(): ImportTarget[] {
     return [...this.#targets.values()];
   }
+}
+
+// ------------------------------------------------------------------ what the engine takes and answers
+
+export interface ImportProgress {
+  phase: 'read' | 'transform' | 'swap' | 'done';
+  /** Current file (ImportContext.file). */
+  file: string;
+  fileIndex: number;
+  fileCount: number;
+  /** Features read so far, all files. */
+  features: number;
+  /** Features the current file announces (a .dbf header), when known. */
+  expected?: number;
+  /** Features read from the current file. */
+  fileFeatures: number;
+  /** Bytes of the files' main streams read so far / in all (for an ETA when no count is known). */
+  bytes: number;
+  bytesTotal: number;
+  elapsedMs: number;
+}
+
+export interface ImportOptions {
+  /** --annee: campaign year (required by targets with requiresCampagne). */
+  campagne?: number;
+  /** --srid: source CRS, wins over .prj and GeoJSON `crs`. */
+  srid?: number;
+  /** --strict: a geometry that needs repair, or a feature that would be dropped, fails the import. */
+  strict?: boolean;
+  /** --option k=v, handed to the target as ImportContext.options. */
+  options?: Record<string, string>;
+  /** Metadata sheet overrides (default: the target's). */
+  producer?: string;
+  licence?: string;
+  vintage?: string;
+  /** Generated data (demo): recorded in terroir_dataset.synthetic. */
+  synthetic?: boolean;
+  /** --encoding: .dbf text encoding, wins over .cpg and the header. */
+  encoding?: string;
+  /** --entry: which members of an archive / directory to read (glob). */
+  entry?: string;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/** What the demo generator (or any code) passes to importFeatures. */
+export interface DatasetMeta {
+  /** The source as recorded in terroir_dataset.source (default ctx.file), e.g. `terroir-demo@0.1.0`. */
+  source?: string;
+  producer?: string;
+  licence?: string;
+  vintage?: string;
+  synthetic?: boolean;
+  checksum?: string;
+  strict?: boolean;
+  /** Merged into terroir_dataset.details. */
+  details?: Record<string, unknown>;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface FeatureIssue {
+  file: string;
+  feature: number;
+  reason: string;
+}
+
+export interface ImportSummary {
+  layer: string;
+  table: string;
+  datasets: { id: string; features: number; replaced: number; checksum?: string }[];
+  files: { file: string; format: string; srid: number; crs: string; encoding?: string; features: number }[];
+  /** Features read from the sources (deleted .dbf records excluded). */
+  read: number;
+  /** Rows written to the target table. */
+  loaded: number;
+  /** Invalid geometries made valid with ST_MakeValid (loaded). */
+  repaired: number;
+  /** Features not loaded: no geometry, nothing of the target's type, or outside WGS84 bounds. */
+  rejected: number;
+  /** The first issues of each kind, with their reason. */
+  repairs: FeatureIssue[];
+  rejections: FeatureIssue[];
+  /** Rows of the same dataset ids replaced. */
+  replaced: number;
+  seconds: number;
+  /** Seconds per step: read (+COPY), transform, checks, delete, insert, indexes, dataset, commit[, analyze]. */
+  timings: Record<string, number>;
 }
