@@ -2,14 +2,14 @@
  * Loads the generated territory THROUGH THE IMPORT PATH: each layer is read out of the demo_w_*
  * tables as the features of the file it would be published in (Etalab cadastre, RPG
  * PARCELLES_GRAPHIQUES / ILOTS_ANONYMES, INAO delimitation, CNIG layers), in Lambert-93 like the real
- * files, and handed to the registered ImportTarget through the engine's importFeatures(), which
+ * files, and handed to the catalogue's ImportTarget through the engine's importFeatures(), which
  * maps, checks, reprojects, swaps and records the dataset (flagged synthetic).
  *
- * A layer whose target is not registered is skipped and reported (`missing`), never faked.
+ * A layer whose target is not in the catalogue is skipped and reported (`missing`), never faked.
  */
 import type { Database } from '../db/database.ts';
 import { importFeatures, type ImportSummary } from '../import/engine.ts';
-import { IMPORT_TARGETS } from '../import/targets.ts';
+import type { Catalog } from '../catalog/catalog.ts';
 import type { SourceFeature } from '../import/readers/feature.ts';
 import type { ImportContext, ImportTarget } from '../import/target.ts';
 import type { DemoParams } from './params.ts';
@@ -32,6 +32,7 @@ export interface LoadReport {
 
 interface Loader {
   db: Database;
+  catalog: Catalog;
   p: DemoParams;
   meta: { source: string; details: Record<string, unknown> };
   report: LoadReport;
@@ -39,7 +40,7 @@ interface Loader {
 }
 
 function target(l: Loader, layer: string): ImportTarget | undefined {
-  const t = IMPORT_TARGETS.get(layer);
+  const t = l.catalog.target(layer);
   if (!t && !l.report.missing.includes(layer)) l.report.missing.push(layer);
   return t;
 }
@@ -231,9 +232,10 @@ export async function loadTerritory(
   p: DemoParams,
   nom: Nomenclature,
   meta: Loader['meta'],
+  catalog: Catalog,
   progress: Loader['progress'] = () => {},
 ): Promise<LoadReport> {
-  const l: Loader = { db, p, meta, progress, report: { datasets: [], imports: 0, features: 0, missing: [], byLayer: {} } };
+  const l: Loader = { db, catalog, p, meta, progress, report: { datasets: [], imports: 0, features: 0, missing: [], byLayer: {} } };
   const steps: [string, () => Promise<void>][] = [
     ['RPG', () => rpg(l, nom)],
     ['AOC', () => aoc(l)],

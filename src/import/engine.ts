@@ -80,6 +80,14 @@ export async function importFiles(db: Database, target: ImportTarget, files: str
   }
 }
 
+/**
+ * What `terroir import <layer> <files…>` runs, and `terroir fetch --import` too: the target's own
+ * loader when its source is not one table of rows (a CNIG folder, contours), else importFiles.
+ */
+export async function importWith(db: Database, target: ImportTarget, files: string[], opts: ImportOptions = {}): Promise<ImportSummary[]> {
+  return target.importSource ? target.importSource(db, files, opts) : [await importFiles(db, target, files, opts)];
+}
+
 /** `dir/sub/a.shp` → `a.shp`; `dir/x.zip/inner/a.shp` → `x.zip/inner/a.shp`. */
 function displayName(label: string, files: string[]): string {
   const archive = files.length === 1 && label.startsWith(`${files[0]}/`) ? files[0] : undefined;

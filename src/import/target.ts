@@ -71,21 +71,6 @@ export interface ImportTarget {
   importSource?: (db: Database, files: string[], opts: ImportOptions) => Promise<ImportSummary[]>;
 }
 
-/** The registry `terroir import` and the demo generator look layers up in. */
-export class ImportTargets {
-  readonly #targets = new Map<string, ImportTarget>();
-  register(t: ImportTarget): void {
-    if (this.#targets.has(t.layer)) throw new Error(`import target ${t.layer} registered twice`);
-    this.#targets.set(t.layer, t);
-  }
-  get(layer: string): ImportTarget | undefined {
-    return this.#targets.get(layer);
-  }
-  all(): ImportTarget[] {
-    return [...this.#targets.values()];
-  }
-}
-
 // ------------------------------------------------------------------ what the engine takes and answers
 
 export interface ImportProgress {

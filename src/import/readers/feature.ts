@@ -46,3 +46,21 @@ export function int(v: unknown): number | null {
   if (!Number.isInteger(n)) throw new Error(`not an integer: ${JSON.stringify(v)}`);
   return n;
 }
+
+/** A boolean as files write it (`true`, `1`, `t`, `oui`…); anything else is an error. */
+export function bool(v: unknown, field: string): boolean | null {
+  if (v === null || v === undefined || v === '') return null;
+  if (typeof v === 'boolean') return v;
+  const s = String(v).trim().toLowerCase();
+  if (['true', '1', 't', 'oui'].includes(s)) return true;
+  if (['false', '0', 'f', 'non'].includes(s)) return false;
+  throw new Error(`${field} is not a boolean: ${JSON.stringify(v)}`);
+}
+
+/** A date as files write it (YYYY-MM-DD, maybe with a time): the day. */
+export function day(v: unknown, field: string): string | null {
+  const s = text(v);
+  if (s === null) return null;
+  if (!/^\d{4}-\d{2}-\d{2}/.test(s)) throw new Error(`${field} is not a date: ${JSON.stringify(v)}`);
+  return s.slice(0, 10);
+}

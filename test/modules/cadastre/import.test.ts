@@ -9,7 +9,7 @@ import { testApp, type TestApp } from '../../helpers/app.ts';
 import { skipWithoutShared, sharedPath } from '../../helpers/shared.ts';
 import { importFiles } from '../../../src/import/engine.ts';
 import { ImportError } from '../../../src/import/readers/errors.ts';
-import { cadastreCommune, cadastreFeuille, cadastreParcelle } from '../../../src/modules/cadastre/import.ts';
+import { cadastreCommune, cadastreFeuille, cadastreParcelle } from '../../../src/modules/cadastre/layers.ts';
 import { feuilleGid, inseeNumber, parcelGid, sectionNumber } from '../../../src/modules/cadastre/gid.ts';
 import { GeometryFailure, run } from '../../../src/modules/cadastre/derive.ts';
 import { importBuilt, importSamples, readCollection, samplePath, SAMPLES, square, type SampleCode } from './fixtures.ts';
