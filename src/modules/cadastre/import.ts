@@ -97,20 +97,8 @@ function etalabPlace(f: SourceFeature, ctx: ImportContext, commune: string, pref
 
 // ---------------------------------------------------------------------------------------- parcels
 
-interface Parcel extends Place {
-  fid: number;
-  gid: number;
-  idu: string;
-  section: string;
-  numero: string;
-  feuille: number;
-  contenance: number | null;
-  arpente: boolean | null;
-  created: string | null;
-  updated: string | null;
-}
-
-export function parcel(f: SourceFeature, ctx: ImportContext): Parcel {
+/** A parcel row (the Etalab or API Carto layout); its members are the columns of cadastre.parcelle. */
+export function parcel(f: SourceFeature, ctx: ImportContext) {
   const numero = code(f, 'numero', /^\d{4}$/, 'a parcel number of 1 to 4 digits', 4);
   const sec = section(f);
   if (isApicarto(f)) {
@@ -166,16 +154,7 @@ export function datasetIdFor(layer: string, ctx: ImportContext): string {
 
 // ------------------------------------------------------------------------------------- localisants
 
-interface Localisant extends Place {
-  fid: number;
-  gid: number;
-  idu: string;
-  section: string;
-  numero: string;
-  feuille: number;
-}
-
-export function localisant(f: SourceFeature, ctx: ImportContext): Localisant {
+export function localisant(f: SourceFeature, ctx: ImportContext) {
   if (!isApicarto(f)) throw new Error('a localisant needs the API Carto layout (code_insee or code_dep + code_com, section, numero)');
   const p = parcel(f, ctx);
   return { ...p };
@@ -183,15 +162,6 @@ export function localisant(f: SourceFeature, ctx: ImportContext): Localisant {
 
 
 // ---------------------------------------------------------------------------------------- feuilles
-
-interface Feuille extends Place {
-  fid: number;
-  gid: number;
-  feuille: number;
-  section: string;
-  echelle: string | null;
-  edition: string | null;
-}
 
 function echelle(f: SourceFeature): string | null {
   const v = prop(f, 'echelle');
@@ -201,7 +171,7 @@ function echelle(f: SourceFeature): string | null {
   return s;
 }
 
-export function feuille(f: SourceFeature, ctx: ImportContext): Feuille {
+export function feuille(f: SourceFeature, ctx: ImportContext) {
   const sec = section(f);
   if (isApicarto(f)) {
     const place = apicartoPlace(f, ctx);
@@ -221,15 +191,7 @@ export function feuille(f: SourceFeature, ctx: ImportContext): Feuille {
 
 // --------------------------------------------------------------------------------------- divisions
 
-interface Division extends Place {
-  fid: number;
-  feuille: number;
-  section: string;
-  echelle: string | null;
-  edition: number | null;
-}
-
-export function division(f: SourceFeature, ctx: ImportContext): Division {
+export function division(f: SourceFeature, ctx: ImportContext) {
   if (!isApicarto(f)) throw new Error('a division needs the API Carto layout (load Etalab feuilles with cadastre.feuille: it gives the divisions too)');
   const place = apicartoPlace(f, ctx);
   const sec = section(f);
@@ -247,15 +209,6 @@ export function division(f: SourceFeature, ctx: ImportContext): Division {
 
 // ---------------------------------------------------------------------------------------- communes
 
-interface Commune {
-  fid: number;
-  gid: number;
-  nom_com: string | null;
-  code_dep: string;
-  code_com: string;
-  code_insee: string;
-}
-
 /** The INSEE code of a DGFiP PCI commune file: `--option code_insee=`, else the file name (pci-72187-commune). */
 function inseeFromContext(ctx: ImportContext): string {
   const o = text(ctx.options.code_insee)?.toUpperCase();
@@ -265,7 +218,7 @@ function inseeFromContext(ctx: ImportContext): string {
   return c;
 }
 
-export function commune(f: SourceFeature, ctx: ImportContext): Commune {
+export function commune(f: SourceFeature, ctx: ImportContext) {
   if (isApicarto(f)) {
     const place = apicartoPlace(f, ctx);
     const gid = int(prop(f, 'gid')) ?? communeGid(place.code_insee);

@@ -7,9 +7,8 @@
  * Every layer loads from Etalab cadastre files or API Carto answers (import.ts reads either layout,
  * one row per feature); loading parcels alone derives the other four (derive.ts).
  */
-import { defineLayer, type ColumnSpec, type LayerSpec } from '../../catalog/layer.ts';
+import { defineLayer, type ColumnSpec, type LayerSpec, type SourceSpec } from '../../catalog/layer.ts';
 import { bigint, boolean, date, integer, text } from '../../catalog/fields.ts';
-import type { ImportContext } from '../../import/target.ts';
 import { afterCommuneLoad, afterDivisionLoad, afterFeuilleLoad, afterLocalisantLoad, afterParcelLoad } from './derive.ts';
 import { commune, datasetIdFor, division, feuille, LICENCE, localisant, parcel, PRODUCER } from './import.ts';
 import { cadastreParams, checkAlias, FILTERS, toConditions, type RouteKind } from './params.ts';
@@ -50,10 +49,8 @@ interface CadastreLayer {
   /** The reference's feature id prefix (its WFS layer name). */
   prefix: string;
   fields: LayerSpec['fields'];
-  row: (f: Parameters<typeof parcel>[0], ctx: ImportContext) => object;
-  afterLoad: NonNullable<LayerSpec['import']>[string]['afterLoad'];
-  formats: string[];
-  importTitle: string;
+  /** Its distribution formats: one row function reads whichever layout the file has (import.ts). */
+  source: Omit<SourceSpec, 'datasetId'>;
   limit?: number;
 }
 
@@ -76,9 +73,7 @@ function cadastreLayer(l: CadastreLayer) {
     where: (input) => toConditions(l.kind, input),
     producer: PRODUCER,
     licence: LICENCE,
-    import: {
-      files: { title: l.importTitle, formats: l.formats, datasetId: (ctx) => datasetIdFor(l.kind, ctx), row: l.row, afterLoad: l.afterLoad },
-    },
+    import: { files: { ...l.source, datasetId: (ctx) => datasetIdFor(l.kind, ctx) } },
   });
 }
 
@@ -91,10 +86,7 @@ export const COMMUNE = cadastreLayer({
   description: 'Commune contours of the cadastral plan. `_limit` defaults to 500 and may not exceed 500.',
   prefix: 'commune',
   fields: { ...pick('fid', 'gid', 'nom_com', 'code_dep'), code_com: { ...COLUMNS.code_com, hidden: true }, ...pick('code_insee', 'derived') },
-  row: commune,
-  afterLoad: afterCommuneLoad,
-  importTitle: 'Cadastre — communes (derived from parcels when not loaded)',
-  formats: [etalab('communes'), 'DGFiP PCI vecteur commune GeoJSON (TEX2, IDU)', apicarto('commune')],
+  source: { title: 'Cadastre — communes (derived from parcels when not loaded)', formats: [etalab('communes'), 'DGFiP PCI vecteur commune GeoJSON (TEX2, IDU)', apicarto('commune')], row: commune, afterLoad: afterCommuneLoad },
   limit: COMMUNE_LIMIT,
 });
 
@@ -104,10 +96,7 @@ export const DIVISION = cadastreLayer({
   description: 'Cadastral sheets with the 10 attributes of BD Parcellaire `divcad` (no gid). `source_ign` is ignored.',
   prefix: 'divcad',
   fields: { ...pick('fid', 'feuille', 'section', 'code_dep', 'nom_com', 'code_com', 'com_abs', 'echelle'), edition: integer(), ...pick('code_arr', 'code_insee', 'derived') },
-  row: division,
-  afterLoad: afterDivisionLoad,
-  importTitle: 'Cadastre — divisions (BD Parcellaire divcad; derived from feuilles or parcels when not loaded)',
-  formats: [apicarto('division')],
+  source: { title: 'Cadastre — divisions (BD Parcellaire divcad; derived from feuilles or parcels when not loaded)', formats: [apicarto('division')], row: division, afterLoad: afterDivisionLoad },
 });
 
 export const FEUILLE = cadastreLayer({
@@ -116,10 +105,7 @@ export const FEUILLE = cadastreLayer({
   description: 'Cadastral sheets (PCI Express `feuille`). `source_ign` is ignored.',
   prefix: 'feuille',
   fields: { ...pick('fid', 'gid', 'feuille', 'section', 'code_dep', 'nom_com', 'code_com', 'com_abs', 'echelle'), edition: text(), ...pick('code_arr', 'code_insee', 'derived') },
-  row: feuille,
-  afterLoad: afterFeuilleLoad,
-  importTitle: 'Cadastre — feuilles (also gives the divisions and the parcels’ sheet numbers)',
-  formats: [etalab('feuilles'), apicarto('feuille')],
+  source: { title: 'Cadastre — feuilles (also gives the divisions and the parcels’ sheet numbers)', formats: [etalab('feuilles'), apicarto('feuille')], row: feuille, afterLoad: afterFeuilleLoad },
 });
 
 export const PARCELLE = cadastreLayer({
@@ -133,10 +119,7 @@ export const PARCELLE = cadastreLayer({
     created: date({ hidden: true }),
     updated: date({ hidden: true }),
   },
-  row: parcel,
-  afterLoad: afterParcelLoad,
-  importTitle: 'Cadastre — parcelles (derives communes, feuilles, divisions and localisants when they are not loaded)',
-  formats: [etalab('parcelles'), apicarto('parcelle')],
+  source: { title: 'Cadastre — parcelles (derives communes, feuilles, divisions and localisants when they are not loaded)', formats: [etalab('parcelles'), apicarto('parcelle')], row: parcel, afterLoad: afterParcelLoad },
 });
 
 export const LOCALISANT = cadastreLayer({
@@ -145,10 +128,7 @@ export const LOCALISANT = cadastreLayer({
   description: 'One point inside each parcel (MultiPoint), with the parcel attributes but contenance.',
   prefix: 'localisant',
   fields: pick('fid', 'gid', 'numero', 'feuille', 'section', 'code_dep', 'nom_com', 'code_com', 'com_abs', 'code_arr', 'idu', 'code_insee', 'derived'),
-  row: localisant,
-  afterLoad: afterLocalisantLoad,
-  importTitle: 'Cadastre — localisants (one point per parcel; derived from parcels when not loaded)',
-  formats: [apicarto('localisant')],
+  source: { title: 'Cadastre — localisants (one point per parcel; derived from parcels when not loaded)', formats: [apicarto('localisant')], row: localisant, afterLoad: afterLocalisantLoad },
 });
 
 export const CADASTRE_LAYERS = [COMMUNE, DIVISION, FEUILLE, PARCELLE, LOCALISANT];

@@ -29,6 +29,21 @@ const nom = (what: string, example: string): FilterSpec => ({
   value: (v: string) => upperNoAccent(v),
 });
 
+/**
+ * `code` (served as `id`), `nom` and `nom_m` (served as `nom_<x>`, `nom_<x>_m`): the columns every
+ * level has, with their `code` and `nom` filters.
+ */
+function codeAndName(x: string, pattern: string, what: string, examples: [string, string], codeIs = `INSEE code of the ${what}.`) {
+  return {
+    code: text({ as: 'id', filter: code('code', pattern, codeIs, examples[0]) }),
+    nom: text({ as: `nom_${x}` }),
+    nom_m: text({ as: `nom_${x}_m`, filter: nom(what, examples[1]) }),
+  };
+}
+
+/** Kept for the reference package's own use, not served by API Carto. */
+const STORED_ONLY = { chef_lieu: text({ hidden: true }), zone: text({ hidden: true }) };
+
 const SPATIAL =
   'Spatial filter: `geom` (GeoJSON, features intersecting it) or `lon` + `lat` (features containing the point), not both; ' +
   'without either, the attribute filters alone (or the whole layer, paged). Geometry is null for units whose contour is not loaded.';
@@ -52,9 +67,7 @@ export const COMMUNE_LAYER = level('commune', {
   description: 'Current communes (INSEE COG) with their arrondissement, département, région, EPCI, population and postal codes.',
   table: 'limites_commune_api',
   fields: {
-    code: text({ as: 'id', filter: code('code', COMMUNE_CODE, 'INSEE code of the commune.', '29158') }),
-    nom: text({ as: 'nom_com' }),
-    nom_m: text({ as: 'nom_com_m', filter: nom('commune', 'Penmarch') }),
+    ...codeAndName('com', COMMUNE_CODE, 'commune', ['29158', 'Penmarch']),
     insee_com: computed('string', 't.code'),
     statut: text(),
     population: integer({ sql: (c) => `${c}::text`, serves: 'string' }),
@@ -75,9 +88,7 @@ export const EPCI_LAYER = level('epci', {
   description: "Communautés de communes, d'agglomération, urbaines and métropoles (BANATIC), with their member communes.",
   table: 'limites_epci_api',
   fields: {
-    code: text({ as: 'id', filter: code('code', SIREN, 'SIREN of the EPCI.', '242900702') }),
-    nom: text({ as: 'nom_epci' }),
-    nom_m: text({ as: 'nom_epci_m', filter: nom('EPCI', 'CC du Pays Bigouden Sud') }),
+    ...codeAndName('epci', SIREN, 'EPCI', ['242900702', 'CC du Pays Bigouden Sud'], 'SIREN of the EPCI.'),
     code_epci: computed('string', 't.code'),
     nature_epci: computed(
       'string',
@@ -98,13 +109,10 @@ export const DEPARTEMENT_LAYER = level('departement', {
   description: "Départements (INSEE COG), overseas ones and collectivités d'outre-mer included.",
   table: 'limites_departement',
   fields: {
-    code: text({ as: 'id', filter: code('code', DEPARTEMENT_CODE, 'INSEE code of the département.', '29') }),
-    nom: text({ as: 'nom_dep' }),
-    nom_m: text({ as: 'nom_dep_m', filter: nom('département', 'Finistère') }),
+    ...codeAndName('dep', DEPARTEMENT_CODE, 'département', ['29', 'Finistère']),
     insee_dep: computed('string', 't.code'),
     region: text({ as: 'insee_reg', filter: code('insee_reg', REGION_CODE, 'INSEE code of the région.', '53') }),
-    chef_lieu: text({ hidden: true }),
-    zone: text({ hidden: true }),
+    ...STORED_ONLY,
   },
 });
 
@@ -113,12 +121,9 @@ export const REGION_LAYER = level('region', {
   description: "Régions (INSEE COG), collectivités d'outre-mer included under their own code.",
   table: 'limites_region',
   fields: {
-    code: text({ as: 'id', filter: code('code', REGION_CODE, 'INSEE code of the région.', '53') }),
-    nom: text({ as: 'nom_reg' }),
-    nom_m: text({ as: 'nom_reg_m', filter: nom('région', 'Bretagne') }),
+    ...codeAndName('reg', REGION_CODE, 'région', ['53', 'Bretagne']),
     insee_reg: computed('string', 't.code'),
-    chef_lieu: text({ hidden: true }),
-    zone: text({ hidden: true }),
+    ...STORED_ONLY,
   },
 });
 
