@@ -15,7 +15,6 @@
  * text(), integer()…) or a property computed in SQL (computed()). SQL identifiers come only from
  * definitions, never from a request.
  */
-import type { ImportTarget } from '../import/target.ts';
 import { ident } from '../db/sql.ts';
 import { featureSql, literal, type LayerProperty } from './sql.ts';
 import { filtersOf } from './filters.ts';
@@ -55,6 +54,19 @@ function columns(spec: LayerSpec, datasetColumn: string | undefined, geometryCol
   return out;
 }
 
+/** The feature SQL of a descriptor (src/catalog/sql.ts). */
+function sqlOf(d: Omit<LayerDescriptor, 'sql'>) {
+  return featureSql({
+    table: d.table,
+    geometryColumn: d.geometry.column,
+    geometryName: d.geometry.name,
+    featureId: d.featureId,
+    idColumn: d.idColumn,
+    properties: d.properties,
+    datasetColumn: d.datasetColumn,
+  });
+}
+
 /** The served side of a definition, with its SQL built now. */
 function describe(spec: LayerSpec, props: LayerProperty[]): LayerDescriptor {
   const geometryColumn = spec.geometry.column ?? 'geom';
@@ -68,7 +80,7 @@ function describe(spec: LayerSpec, props: LayerProperty[]): LayerDescriptor {
   };
   const prefix = 'prefix' in spec.featureId ? `${literal(`${spec.featureId.prefix}.`)}::text` : spec.featureId.sql;
   const featureId = `${prefix} || ${column(spec.idColumn)}`;
-  const d: LayerDescriptor = {
+  const d: Omit<LayerDescriptor, 'sql'> = {
     id: spec.id,
     title: spec.title,
     description: spec.description,
@@ -88,29 +100,18 @@ function describe(spec: LayerSpec, props: LayerProperty[]): LayerDescriptor {
     datasetColumn,
     campaignColumn: spec.campaign,
     partitionedBy: spec.partitionedBy,
-    sql: featureSql({
-      table: spec.table,
-      geometryColumn,
-      geometryName: spec.geometry.name ?? geometryColumn,
-      featureId,
-      idColumn: spec.idColumn,
-      properties: props,
-      datasetColumn,
-    }),
     column,
   };
   for (const f of d.filters) column(f.column);
-  return d;
+  return { ...d, sql: sqlOf(d) };
 }
 
 /** Defines a layer: validates the definition and derives its descriptor and import targets once. */
 export function defineLayer(spec: LayerSpec): Layer {
   ident(spec.table);
   if (spec.campaign && spec.fields[spec.campaign]?.kind !== 'column') throw new Error(`${spec.id}: campaign ${spec.campaign} is not a column`);
-  const d = describe(spec, properties(spec.fields));
-  const layer: Layer = Object.freeze({ ...d, spec, targets: [] as ImportTarget[] });
-  (layer.targets as ImportTarget[]).push(...importTargets(layer));
-  return layer;
+  const served = { ...describe(spec, properties(spec.fields)), spec };
+  return Object.freeze({ ...served, targets: Object.freeze(importTargets(served)) });
 }
 
 /**
@@ -119,14 +120,6 @@ export function defineLayer(spec: LayerSpec): Layer {
  */
 export function withProperties(layer: LayerDescriptor, extra: Record<string, ComputedSpec>): LayerDescriptor {
   const props = [...layer.properties, ...Object.entries(extra).map(([name, f]) => ({ name, type: f.type, sql: f.sql }))];
-  const sql = featureSql({
-    table: layer.table,
-    geometryColumn: layer.geometry.column,
-    geometryName: layer.geometry.name,
-    featureId: layer.featureId,
-    idColumn: layer.idColumn,
-    properties: props,
-    datasetColumn: layer.datasetColumn,
-  });
-  return Object.freeze({ ...layer, properties: props, sql });
+  const more = { ...layer, properties: props };
+  return Object.freeze({ ...more, sql: sqlOf(more) });
 }

@@ -8,6 +8,9 @@ import { bool, day, int, num, prop, text, type SourceFeature } from '../import/r
 import type { ColumnType, ImportContext, ImportTarget, TargetColumn, TargetGeometryType } from '../import/target.ts';
 import type { ColumnSpec, From, Layer, Reader, SourceSpec } from './types.ts';
 
+/** A layer as its targets are derived from it (before they are part of it). */
+type Served = Omit<Layer, 'targets'>;
+
 const IMPORTABLE = new Set<string>(['text', 'integer', 'bigint', 'double precision', 'boolean', 'date', 'jsonb']);
 
 /**
@@ -39,7 +42,7 @@ function isPerSource(from: ColumnSpec['from']): from is { readonly [source: stri
 }
 
 /** The Reader of one column in one format, or null when that format does not give it. */
-function readerOf(layer: Layer, name: string, c: ColumnSpec, sourceName: string, source: SourceSpec, row?: (f: SourceFeature, ctx: ImportContext) => Record<string, unknown>): Reader | null {
+function readerOf(layer: Served, name: string, c: ColumnSpec, sourceName: string, source: SourceSpec, row?: (f: SourceFeature, ctx: ImportContext) => Record<string, unknown>): Reader | null {
   let from: From | undefined = isPerSource(c.from) ? (sourceName in c.from ? c.from[sourceName] : c.from.default) : c.from;
   if (from === undefined && name === layer.campaignColumn) from = (_f, ctx) => ctx.campagne ?? null;
   if (from === null) return null;
@@ -62,7 +65,7 @@ function memo(parse: (f: SourceFeature, ctx: ImportContext) => object): (f: Sour
   };
 }
 
-function target(layer: Layer, sourceName: string, source: SourceSpec): ImportTarget {
+function target(layer: Served, sourceName: string, source: SourceSpec): ImportTarget {
   const type = layer.geometry.type;
   if (type === 'Geometry') throw new Error(`${layer.id}: an import target needs one geometry type`);
   const row = source.row ? memo(source.row) : undefined;
@@ -91,6 +94,6 @@ function target(layer: Layer, sourceName: string, source: SourceSpec): ImportTar
   return t;
 }
 
-export function importTargets(layer: Layer): ImportTarget[] {
+export function importTargets(layer: Served): ImportTarget[] {
   return Object.entries(layer.spec.import ?? {}).map(([name, source]) => target(layer, name, source));
 }
