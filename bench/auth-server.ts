@@ -17,6 +17,7 @@ import { featureRoute } from '../src/features/route.ts';
 import type { AccessRule } from '../src/auth/access.ts';
 import { consume, parseQuota, rateLimitHeaders, redisStore } from '../src/auth/quota.ts';
 import { PARCELLE as PARCELLE_LAYER } from '../src/modules/cadastre/layers.ts';
+import { defineLayer } from '../src/catalog/layer.ts';
 
 const [mode, portText] = process.argv.slice(2);
 const port = Number(portText);
@@ -31,15 +32,15 @@ export const RESTRICTED: AccessRule = {
 
 /** `/api/bench/{open,restreint}/{constant,parcelle}`: a route doing nothing, and the cadastre point query. */
 function benchModule(access: AccessRule, prefix: string) {
+  // The cadastre parcel layer under `access`: the feature route carries its layer's rule.
+  const layer = defineLayer({ ...PARCELLE_LAYER.spec, id: `bench.parcelle-${prefix}`, access });
   return {
+    layers: [layer],
     name: `bench/${prefix}`,
     description: 'bench',
     async plugin(app: FastifyInstance) {
-      app.addHook('onRoute', (route) => {
-        route.config = { ...route.config, access };
-      });
       app.get('/constant', { config: { access }, schema: { querystring: Type.Object({ code_insee: Type.Optional(Type.String()) }) } }, async () => ({ ok: true }));
-      featureRoute(app, { url: '/parcelle', layer: PARCELLE_LAYER, summary: 'bench', tags: ['bench'], filters: {}, toConditions: () => [], methods: ['GET'] });
+      featureRoute(app, { url: '/parcelle', layer, summary: 'bench', tags: ['bench'], methods: ['GET'] });
     },
   };
 }

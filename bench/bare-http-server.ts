@@ -15,7 +15,7 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { queryFeatures, type Condition } from '../src/features/query.ts';
 import { parseGeom } from '../src/geo/geom-param.ts';
-import { featureCollection } from '../src/formats/feature-collection.ts';
+import { featureCollection } from '../src/features/feature-collection.ts';
 
 interface BareScenario {
   layer: string;

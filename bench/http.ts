@@ -84,7 +84,7 @@ async function scenarios(db: Database): Promise<Scenario[]> {
       name: `rpg/v2 ${year}, point geom`,
       layer: 'rpg.parcelle',
       paths: geoms.map((g) => `/api/rpg/v2?annee=${year}&geom=${encodeURIComponent(g)}`),
-      conditions: [{ sql: 't.campagne', value: year }],
+      conditions: [{ column: 'campagne', value: year }],
       geoms,
       limit: 1000,
     });
@@ -101,7 +101,7 @@ async function scenarios(db: Database): Promise<Scenario[]> {
         name: `rpg/v2 ${year}, commune ${commune.code} polygon (${commune.n} parcels, _limit=1000)`,
         layer: 'rpg.parcelle',
         paths: [`/api/rpg/v2?annee=${year}&_limit=1000&geom=${encodeURIComponent(g)}`],
-        conditions: [{ sql: 't.campagne', value: year }],
+        conditions: [{ column: 'campagne', value: year }],
         geoms: [g],
         limit: 1000,
       });

@@ -7,18 +7,20 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/schema.ts';
 import type { Database } from './db/database.ts';
-import { LayerCatalog, type AccessRule } from './catalog/layer.ts';
+import type { Catalog } from './catalog/catalog.ts';
+import type { AccessRule } from './auth/access.ts';
 import { accessControl, SECURITY_SCHEMES, type AccessOptions } from './auth/plugin.ts';
 import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
-import { MODULES, type TerroirModule } from './modules/index.ts';
+import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
-    catalog: LayerCatalog;
+    /** Every layer served, as the catalogue built at start has them (src/catalog). */
+    catalog: Catalog;
     config: Readonly<Config>;
   }
   interface FastifyContextConfig {
@@ -33,6 +35,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   modules?: TerroirModule[];
   access?: AccessOptions;
+  /** The catalogue built once at start (default: the one of `modules`); routes serve only its layers. */
+  catalog?: Catalog;
 }
 
 /**
@@ -47,7 +51,7 @@ function redactUrl(url: string): string {
  * Builds the whole service without listening: the CLI and the tests share it. Infrastructure first
  * (errors, CORS, compression, OpenAPI), then one encapsulated plugin per module under /api/<name>.
  */
-export async function buildApp({ config, db, logger, modules = MODULES, access }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, modules = MODULES, access, catalog = buildCatalog(modules) }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -69,7 +73,7 @@ export async function buildApp({ config, db, logger, modules = MODULES, access }
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('db', db);
-  app.decorate('catalog', new LayerCatalog());
+  app.decorate('catalog', catalog);
   app.decorate('config', config);
   // Callback style: an async hook would cost a promise on every answer.
   app.addHook('onSend', (req, reply, payload, done) => {

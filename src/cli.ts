@@ -72,7 +72,9 @@ export async function main(argv: string[]) {
       logLevel: values['log-level'] as string | undefined,
       demo: values.demo as string | undefined,
     });
-    await command.run({ config, values, positionals });
+    // The catalogue of every layer, built once here and handed to the command (buildApp, import, fetch, demo).
+    const { buildCatalog } = await import('./modules/index.ts');
+    await command.run({ config, values, positionals, catalog: buildCatalog() });
   } catch (e) {
     const usageError = e instanceof ConfigError || String((e as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
     console.error(`terroir: ${(e as Error).message}`);

@@ -23,7 +23,7 @@ export const demoCommand: Command = {
     checksum: { type: 'boolean' },
     remove: { type: 'boolean' },
   },
-  async run({ config, values }) {
+  async run({ config, values, catalog }) {
     let opts: DemoOptions;
     try {
       const size = values.size as string | undefined;
@@ -41,14 +41,19 @@ export const demoCommand: Command = {
     const { db } = await openMigrated(config);
     try {
       if (values.remove) {
-        const n = await removeDemo(db);
+        const n = await removeDemo(db, catalog);
         console.log(n ? `removed ${n} synthetic demo datasets` : 'no demo datasets to remove');
         return;
       }
       const t0 = performance.now();
-      const r = await generateDemo(db, opts, (step, detail) => {
-        if (step !== 'cadastre commune loaded') console.log(`  ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${step}${detail && Object.keys(detail).length ? ' ' + JSON.stringify(detail) : ''}`);
-      });
+      const r = await generateDemo(
+        db,
+        opts,
+        (step, detail) => {
+          if (step !== 'cadastre commune loaded') console.log(`  ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${step}${detail && Object.keys(detail).length ? ' ' + JSON.stringify(detail) : ''}`);
+        },
+        catalog,
+      );
       const g = r.geometry;
       console.log(
         `demo territory (SYNTHETIC) seed ${r.params.seed}, size ${r.params.size}: ${g.communes} communes in ${g.epci} EPCI, ${g.areaKm2.toFixed(0)} km², ` +
@@ -64,7 +69,7 @@ export const demoCommand: Command = {
         // Hashes every demo row: minutes at département size, beyond the service's statement timeout.
         const sum = await db.transaction(async (tx) => {
           if (db.backend === 'postgres') await tx.query('SET LOCAL statement_timeout = 0');
-          return demoChecksum(tx);
+          return demoChecksum(tx, catalog);
         });
         console.log(`checksum ${sum.checksum}`);
       }

@@ -26,7 +26,7 @@ export const fetchCommand: Command = {
     retries: { type: 'string' },
     force: { type: 'boolean' },
   },
-  async run({ config, values, positionals }) {
+  async run({ config, values, positionals, catalog }) {
     const [source, ...selectors] = positionals;
     if (!source) throw new SelectorError(`which source? ${FETCH_SOURCES.map((s) => s.name).join(', ')} (terroir fetch --help)`);
     let attempts: number | undefined;
@@ -71,7 +71,7 @@ export const fetchCommand: Command = {
         console.log('');
         const { db } = await openMigrated(config);
         try {
-          await runImports(db, report.importSteps, (line) => console.log(line));
+          await runImports(db, report.importSteps, (line) => console.log(line), catalog);
         } finally {
           await db.close();
         }

@@ -1,9 +1,9 @@
 import iconv from 'iconv-lite';
 import type { Command } from './types.ts';
 import { openMigrated } from '../db/open.ts';
-import { importFiles, type ImportProgress } from '../import/engine.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { importWith, type ImportProgress } from '../import/engine.ts';
 import { formatSummary, progressReporter } from '../import/progress.ts';
-import { IMPORT_TARGETS } from '../import/targets.ts';
 
 /** A usage error (exit code 2), like the ones node:util parseArgs raises. */
 function usageError(message: string): Error {
@@ -17,8 +17,8 @@ function integer(name: string, v: unknown, min: number, max: number): number | u
   return n;
 }
 
-function layerList(): string {
-  const targets = IMPORT_TARGETS.all();
+function layerList(catalog: Catalog): string {
+  const targets = catalog.targets();
   if (!targets.length) return 'no importable layer is registered';
   return `Layers:\n${targets.map((t) => `  ${t.layer.padEnd(26)} ${t.title}${t.requiresCampagne ? ' (needs --annee)' : ''}\n  ${''.padEnd(26)} formats: ${t.formats.join('; ')}`).join('\n')}`;
 }
@@ -41,14 +41,14 @@ export const importCommand: Command = {
     entry: { type: 'string' },
     json: { type: 'boolean' },
   },
-  async run({ config, values, positionals }) {
+  async run({ config, values, positionals, catalog }) {
     const [layer, ...files] = positionals;
     if (!layer) {
-      console.log(`${importCommand.usage}\n\n${layerList()}`);
+      console.log(`${importCommand.usage}\n\n${layerList(catalog)}`);
       return;
     }
-    const target = IMPORT_TARGETS.get(layer);
-    if (!target) throw usageError(`unknown layer "${layer}"\n${layerList()}`);
+    const target = catalog.target(layer);
+    if (!target) throw usageError(`unknown layer "${layer}"\n${layerList(catalog)}`);
     if (!files.length) throw usageError(`no file given for ${layer} (formats: ${target.formats.join('; ')})`);
     const options: Record<string, string> = {};
     for (const kv of (values.option as string[] | undefined) ?? []) {
@@ -77,7 +77,7 @@ export const importCommand: Command = {
         onProgress: (p: ImportProgress) => progress.onProgress(p),
       };
       // A multi-layer source (a CNIG document folder) is loaded by its target, one engine run per layer.
-      const summaries = target.importSource ? await target.importSource(db, files, opts) : [await importFiles(db, target, files, opts)];
+      const summaries = await importWith(db, target, files, opts);
       progress.stop();
       console.log(values.json ? JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2) : summaries.map(formatSummary).join('\n'));
     } finally {

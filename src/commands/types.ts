@@ -1,3 +1,4 @@
+import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/schema.ts';
 
 /** A `terroir <name>` sub-command: its own flags (parsed with node:util parseArgs) and a run function. */
@@ -7,5 +8,6 @@ export interface Command {
   usage: string;
   /** Extra flags beyond the shared configuration flags (--port, --data-dir, --database-url...). */
   options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
-  run(ctx: { config: Readonly<Config>; values: Record<string, unknown>; positionals: string[] }): Promise<void>;
+  /** `catalog`: every layer and import target, built once by the CLI at start (src/catalog). */
+  run(ctx: { config: Readonly<Config>; values: Record<string, unknown>; positionals: string[]; catalog: Catalog }): Promise<void>;
 }

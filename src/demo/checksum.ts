@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { buildCatalog } from '../modules/index.ts';
 import { datasetTables } from './index.ts';
 import { WORK_TABLES } from './geometry.ts';
 import { RESTRICTED_TABLES } from './restricted.ts';
@@ -10,7 +12,7 @@ import { RESTRICTED_TABLES } from './restricted.ts';
  * that only number rows in insertion order (identity `gid` of the GPU tables) are left out, so two
  * generations with the same seed on the same backend give the same checksum.
  */
-export async function demoChecksum(db: Queryable): Promise<{ checksum: string; tables: Record<string, { rows: number; md5: string }> }> {
+export async function demoChecksum(db: Queryable, catalog: Catalog = buildCatalog()): Promise<{ checksum: string; tables: Record<string, { rows: number; md5: string }> }> {
   const datasets = (await db.query<{ id: string }>(`SELECT id FROM terroir_dataset WHERE synthetic AND details->>'generator' = 'terroir-demo'`)).map((r) => r.id);
   const tables: Record<string, { rows: number; md5: string }> = {};
   const sum = async (name: string, from: string, params: unknown[] = []) => {
@@ -28,7 +30,7 @@ export async function demoChecksum(db: Queryable): Promise<{ checksum: string; t
   for (const t of [...WORK_TABLES, ...Object.values(RESTRICTED_TABLES)]) {
     await sum(t, `(SELECT ${row('t', await geomColumns(t))} AS j FROM ${ident(t)} t) AS q`);
   }
-  for (const t of await datasetTables(db)) {
+  for (const t of await datasetTables(db, catalog)) {
     const drop = t.startsWith('gpu_') ? ['gid'] : [];
     await sum(t, `(SELECT ${row('t', await geomColumns(t), drop)} AS j FROM ${ident(t)} t WHERE t.dataset_id = ANY($1::text[])) AS q`, [datasets]);
   }

@@ -5,7 +5,8 @@
  */
 import type { Database, Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
-import { IMPORT_TARGETS } from '../import/targets.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { buildCatalog } from '../modules/index.ts';
 import { buildAgriculture } from './agri.ts';
 import { loadNomenclature } from './crops.ts';
 import { buildFeatures } from './features.ts';
@@ -41,8 +42,8 @@ interface Log {
  * The import target tables whose rows belong to a dataset (a `dataset_id` column): where demo rows
  * can be. Targets that update existing rows instead (administrative contours) have none.
  */
-export async function datasetTables(db: Queryable): Promise<string[]> {
-  const tables = [...new Set(IMPORT_TARGETS.all().map((t) => t.table))];
+export async function datasetTables(db: Queryable, catalog: Catalog = buildCatalog()): Promise<string[]> {
+  const tables = [...new Set(catalog.targets().map((t) => t.table))];
   const rows = await db.query<{ t: string }>(
     `SELECT DISTINCT table_name AS t FROM information_schema.columns
      WHERE table_schema = current_schema() AND column_name = 'dataset_id' AND table_name = ANY($1::text[])`,
@@ -62,10 +63,10 @@ async function demoDatasets(db: Database): Promise<string[]> {
  * table (derived rows carry the dataset id of the import that built them), the documents' communes,
  * the restricted tables, and the terroir_dataset rows. Returns the number of datasets removed.
  */
-export async function removeDemo(db: Database): Promise<number> {
+export async function removeDemo(db: Database, catalog: Catalog = buildCatalog()): Promise<number> {
   const ids = await demoDatasets(db);
   if (!ids.length) return 0;
-  const tables = [...(await datasetTables(db)), ...Object.values(RESTRICTED_TABLES)];
+  const tables = [...(await datasetTables(db, catalog)), ...Object.values(RESTRICTED_TABLES)];
   const [extra] = await db.query<{ t: string | null }>(`SELECT to_regclass('gpu_document_commune')::text AS t`);
   if (extra.t) tables.push('gpu_document_commune');
   const units = await demoUnitCodes(db, ids);
@@ -91,7 +92,7 @@ function runMeta(p: DemoParams, runId: number) {
  * Generates the territory for `opts` (same options → same database) and loads it, replacing any
  * previous demo. Throws if the generation fails; the run is then recorded as failed.
  */
-export async function generateDemo(db: Database, opts: DemoOptions = {}, progress: Progress = () => {}): Promise<DemoResult> {
+export async function generateDemo(db: Database, opts: DemoOptions = {}, progress: Progress = () => {}, catalog: Catalog = buildCatalog()): Promise<DemoResult> {
   const t0 = performance.now();
   const p = resolveParams(opts);
   const nom = await loadNomenclature(db);
@@ -100,7 +101,7 @@ export async function generateDemo(db: Database, opts: DemoOptions = {}, progres
     [p.seed, p.size, JSON.stringify(p)],
   );
   try {
-    const removed = await removeDemo(db);
+    const removed = await removeDemo(db, catalog);
     if (removed) progress('previous demo removed', { datasets: removed });
     await clearWork(db);
     const geometry = await buildGeometry(db, p, progress);
@@ -111,7 +112,7 @@ export async function generateDemo(db: Database, opts: DemoOptions = {}, progres
     const t1 = performance.now();
     await db.query(`UPDATE demo_run SET status = 'loading' WHERE id = $1`, [runId]);
     const meta = runMeta(p, runId);
-    const load = await loadTerritory(db, p, nom, meta, progress);
+    const load = await loadTerritory(db, p, nom, meta, catalog, progress);
     const restricted = await buildRestricted(db, p, meta);
     progress('restricted synthetic tables', { datasets: restricted.length });
     const t2 = performance.now();
@@ -142,8 +143,8 @@ export type DemoState = 'real-data' | 'demo-present' | 'empty' | 'incomplete-dem
  * What the database holds: real (non-synthetic) data of an importable layer, a complete demo, an
  * interrupted demo, or nothing at all.
  */
-export async function demoState(db: Database): Promise<DemoState> {
-  const layers = IMPORT_TARGETS.all().map((t) => t.layer);
+export async function demoState(db: Database, catalog: Catalog = buildCatalog()): Promise<DemoState> {
+  const layers = catalog.targets().map((t) => t.layer);
   const [real] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM terroir_dataset WHERE layer = ANY($1::text[]) AND NOT synthetic', [layers]);
   if (real.n > 0) return 'real-data';
   const [last] = await db.query<{ status: string }>('SELECT status FROM demo_run ORDER BY id DESC LIMIT 1');
@@ -162,9 +163,9 @@ const DEMO_LOCK = 7_265_090;
  * twice. Never throws: a failed demo is logged and the service starts without it (the run is marked
  * failed, so the next start tries again).
  */
-export async function ensureDemoTerritory(db: Database, log: Log): Promise<DemoResult | null> {
+export async function ensureDemoTerritory(db: Database, log: Log, catalog: Catalog = buildCatalog()): Promise<DemoResult | null> {
   try {
-    return await ensureDemo(db, log);
+    return await ensureDemo(db, log, catalog);
   } catch (err) {
     log.error({ err }, 'demo territory generation failed: starting without it (run `terroir demo` to see the error)');
     return null;
@@ -183,13 +184,13 @@ async function ensureDemoUnits(db: Database, log: Log): Promise<void> {
   log.info({ datasets: ids }, 'demo communes and EPCI registered again as administrative units');
 }
 
-async function ensureDemo(db: Database, log: Log): Promise<DemoResult | null> {
-  const state = await demoState(db);
+async function ensureDemo(db: Database, log: Log, catalog: Catalog): Promise<DemoResult | null> {
+  const state = await demoState(db, catalog);
   if (state === 'demo-present') await ensureDemoUnits(db, log);
   if (state === 'real-data' || state === 'demo-present') return null;
   const go = async () => {
     log.info({ state }, 'no data yet: generating the synthetic demo territory (terroir demo, docs/demo.md)');
-    const r = await generateDemo(db, {}, (step, detail) => log.info({ step, ...detail }, 'demo'));
+    const r = await generateDemo(db, {}, (step, detail) => log.info({ step, ...detail }, 'demo'), catalog);
     log.info(
       { seconds: Math.round(r.seconds.total * 10) / 10, datasets: r.load.datasets.length, features: r.load.features, missing: r.load.missing },
       'demo territory ready (SYNTHETIC data: synthetic = true in terroir_dataset and /api/datasets)',
@@ -205,7 +206,7 @@ async function ensureDemo(db: Database, log: Log): Promise<DemoResult | null> {
       log.info({}, 'another node is generating the demo territory');
       return null;
     }
-    if ((await demoState(db)) !== state) return null;
+    if ((await demoState(db, catalog)) !== state) return null;
     return go();
   });
 }

@@ -9,7 +9,7 @@
 import type { Database, Queryable } from '../db/database.ts';
 import { loadContours, type AdminLevel } from '../modules/limites-administratives/contours.ts';
 import { upperNoAccent } from '../modules/limites-administratives/names.ts';
-import { DEMO_LICENCE, DEMO_PRODUCER } from './load.ts';
+import { DEMO_LICENCE, DEMO_PRODUCER } from './params.ts';
 
 export interface UnitsMeta {
   source: string;

@@ -1,11 +1,12 @@
-import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { LayerDescriptor } from '../catalog/layer.ts';
+import type { AccessRule, LayerDescriptor } from '../catalog/layer.ts';
+import { checkParameters, conditions, hasChecks, parameterSchemas, requireFilters } from '../catalog/filters.ts';
 import { parseGeom, type GeomInput } from '../geo/geom-param.ts';
-import { featureCollection, pagingLinks } from '../formats/feature-collection.ts';
+import { featureCollection, pagingLinks } from './feature-collection.ts';
 import { pagingSchema, requestUrl } from '../http/paging.ts';
 import { invalidParam, type ParamLocation } from '../http/problems.ts';
-import { queryFeatures, type Condition } from './query.ts';
+import { assertValidGeom, queryFeatures, type Condition } from './query.ts';
 
 export const FeatureCollectionSchema = Type.Object(
   {
@@ -48,91 +49,183 @@ export function lonLatGeom(input: { lon?: number; lat?: number; geom?: unknown }
   return { geojson: JSON.stringify({ type: 'Point', coordinates: [lon, lat] }), type: 'Point', polygonal: false };
 }
 
-export interface FeatureRouteOptions<F extends TProperties> {
-  /** Path inside the module prefix, e.g. `/parcelle`. */
+type Method = 'GET' | 'POST';
+
+interface RouteShape {
   url: string;
-  layer: LayerDescriptor | ((input: Static<TObject<F>>) => Promise<LayerDescriptor> | LayerDescriptor);
-  /** Paging bounds when `layer` is chosen per request (default: the static layer's). */
-  limits?: { defaultLimit: number; maxLimit: number };
   summary: string;
   description?: string;
   tags: string[];
-  /** Attribute parameters, validated by their TypeBox schemas (all optional unless marked). */
-  filters: F;
-  toConditions: (input: Static<TObject<F>>) => Condition[];
+  methods?: Method[];
+  /** Also accept `lon` + `lat` as a Point instead of `geom` (at most one of the two forms). */
+  lonLat?: boolean;
+  geomRequired?: boolean;
+}
+
+export interface FeatureRouteOptions extends RouteShape {
+  /** A layer of the catalogue: its filters, parameters, paging bounds and access rule make the route. */
+  layer: LayerDescriptor;
+  /** The descriptor answering one request when it is not `layer` itself (RPG `_libelles`: the same layer with labels). */
+  variant?: (input: Record<string, unknown>) => LayerDescriptor;
   /**
    * Runs when a page comes back empty, to tell "nothing matched" from "a parameter names something
    * that is not there" (an RPG campaign not loaded) and throw the 400. Checking only then keeps that
-   * lookup off the path of every answer that has features.
+   * lookup off the path of every answer that has features. `location`: where the method carries its parameters.
    */
-  whenEmpty?: (input: Static<TObject<F>>) => Promise<void>;
-  geomRequired?: boolean;
-  /** Also accept `lon` + `lat` as a Point instead of `geom` (at most one of the two forms). */
-  lonLat?: boolean;
-  methods?: ('GET' | 'POST')[];
+  whenEmpty?: (input: Record<string, unknown>, location: ParamLocation) => Promise<void>;
+}
+
+export interface FeatureSetRouteOptions extends RouteShape {
+  /** Layers answered together, each as its own FeatureCollection labelled `featureType`, paged on its own. */
+  layers: { layer: LayerDescriptor; featureType: string; url: string }[];
+  limits: { defaultLimit: number; maxLimit: number };
+}
+
+/** One request as every feature route reads it: parameters of both locations merged, the geometry parsed. */
+interface FeatureRequest {
+  input: Record<string, unknown>;
+  geom?: GeomInput;
+  geomLocation: ParamLocation;
+  start: number;
+  limit: number;
+}
+
+function readRequest(req: FastifyRequest, shape: RouteShape, defaultLimit: number): FeatureRequest {
+  const query = (req.query ?? {}) as Record<string, unknown>;
+  const body = (req.method === 'POST' ? (req.body ?? {}) : {}) as Record<string, unknown>;
+  const input = { ...query, ...body } as Record<string, unknown> & { geom?: unknown; lon?: number; lat?: number };
+  const lonLatLocation: ParamLocation = body.lon !== undefined || body.lat !== undefined ? 'body' : 'query';
+  const point = shape.lonLat ? lonLatGeom(input, lonLatLocation) : undefined;
+  const geomLocation: ParamLocation = point ? lonLatLocation : body.geom !== undefined ? 'body' : 'query';
+  const geom = point ?? (input.geom !== undefined ? parseGeom(input.geom, geomLocation) : undefined);
+  if (shape.geomRequired && !geom) throw invalidParam('geom', 'is required', geomLocation);
+  return { input, geom, geomLocation, start: (input._start as number | undefined) ?? 0, limit: (input._limit as number | undefined) ?? defaultLimit };
+}
+
+/** One layer's page of a request, as the GeoServer-shaped FeatureCollection text. */
+async function layerPage(app: FastifyInstance, layer: LayerDescriptor, r: FeatureRequest, where: Condition[], linkUrl: () => URL, extra?: Record<string, unknown>) {
+  const page = await queryFeatures(app.db, layer, { where, geom: r.geom, geomLocation: r.geomLocation, start: r.start, limit: r.limit });
+  return { page, body: featureCollection(page, pagingLinks(linkUrl, r.start, page.features.length, page.matched, r.limit), extra) };
+}
+
+function geomField(kind: 'query' | 'body'): TSchema {
+  const s = kind === 'query' ? Type.String({ description: GEOM_DESCRIPTION }) : Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()], { description: GEOM_DESCRIPTION });
+  // Optional in both schemas: a POST may carry `geom` in its query string; the handler requires it.
+  return Type.Optional(s);
 }
 
 /**
- * Registers an API Carto feature route: GET with a query string and POST with a JSON body (whose
- * `geom` is an object; query parameters are honoured too, as the reference does), one schema each
- * for validation and OpenAPI, then the generic feature query and the GeoServer-shaped envelope.
+ * GET with a query string and POST with a JSON body (whose `geom` is an object; query parameters
+ * are honoured too, as the reference does), one schema each for validation and OpenAPI, the access
+ * rule of what is served in the route's config (enforced in one place, src/auth).
  */
-export function featureRoute<F extends TProperties>(app: FastifyInstance, opts: FeatureRouteOptions<F>) {
-  const limits = opts.limits ?? (typeof opts.layer === 'function' ? undefined : opts.layer);
-  if (!limits) throw new Error(`${opts.url}: limits are required when the layer is chosen per request`);
-  const geomField = (kind: 'query' | 'body'): TSchema => {
-    const s = kind === 'query' ? Type.String({ description: GEOM_DESCRIPTION }) : Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()], { description: GEOM_DESCRIPTION });
-    // Optional in both schemas: a POST may carry `geom` in its query string; the handler requires it.
-    return Type.Optional(s);
-  };
+function registerRoutes(
+  app: FastifyInstance,
+  shape: RouteShape,
+  parts: { params: Record<string, TSchema>; limits: { defaultLimit: number; maxLimit: number }; access: AccessRule; response: TSchema },
+  handlers: { preHandler?: (req: FastifyRequest) => Promise<void>; send: (req: FastifyRequest) => Promise<string> },
+) {
   const props = (kind: 'query' | 'body') => ({
-    ...opts.filters,
+    ...parts.params,
     geom: geomField(kind),
-    ...(opts.lonLat ? LON_LAT : {}),
+    ...(shape.lonLat ? LON_LAT : {}),
     // No defaults in the body: they would override paging a POST gives in its query string.
-    ...pagingSchema(limits.defaultLimit, limits.maxLimit, kind === 'query'),
+    ...pagingSchema(parts.limits.defaultLimit, parts.limits.maxLimit, kind === 'query'),
   });
   const querySchema = Type.Object(props('query'), { additionalProperties: false });
   const bodySchema = Type.Object(props('body'), { additionalProperties: false });
-  const methods = opts.methods ?? ['GET', 'POST'];
-
-  const handler = async (req: FastifyRequest) => {
-    const query = (req.query ?? {}) as Record<string, unknown>;
-    const body = (req.method === 'POST' ? req.body ?? {} : {}) as Record<string, unknown>;
-    const input = { ...query, ...body } as Static<TObject<F>> & { geom?: unknown; lon?: number; lat?: number; _start: number; _limit: number };
-    const lonLatLocation: ParamLocation = body.lon !== undefined || body.lat !== undefined ? 'body' : 'query';
-    const point = opts.lonLat ? lonLatGeom(input, lonLatLocation) : undefined;
-    const geomLocation: ParamLocation = point ? lonLatLocation : body.geom !== undefined ? 'body' : 'query';
-    const geom = point ?? (input.geom !== undefined ? parseGeom(input.geom, geomLocation) : undefined);
-    if (opts.geomRequired && !geom) throw invalidParam('geom', 'is required', geomLocation);
-    const layer = typeof opts.layer === 'function' ? await opts.layer(input) : opts.layer;
-    const start = input._start ?? 0;
-    const limit = input._limit ?? limits.defaultLimit;
-    const page = await queryFeatures(app.db, layer, { where: opts.toConditions(input), geom, geomLocation, start, limit });
-    if (page.features.length === 0 && opts.whenEmpty) await opts.whenEmpty(input);
-    return { page, links: pagingLinks(() => requestUrl(req), start, page.features.length, page.matched, limit) };
-  };
-
-  for (const method of methods) {
+  for (const method of shape.methods ?? ['GET', 'POST']) {
     app.route({
       method,
-      url: opts.url,
-      config: { access: 'public' },
+      url: shape.url,
+      config: { access: parts.access },
       // A POST without a body (parameters in the query string, as the R client happign sends) is
       // an empty one.
       ...(method === 'POST' ? { preValidation: async (req: FastifyRequest) => void (req.body ??= {}) } : {}),
+      ...(handlers.preHandler ? { preHandler: handlers.preHandler } : {}),
       schema: {
-        summary: opts.summary,
-        description: opts.description,
-        tags: opts.tags,
+        summary: shape.summary,
+        description: shape.description,
+        tags: shape.tags,
         querystring: method === 'GET' ? querySchema : Type.Partial(querySchema),
         ...(method === 'POST' ? { body: bodySchema } : {}),
-        response: { 200: FeatureCollectionSchema },
+        response: { 200: parts.response },
       },
-      handler: async (req, reply) => {
-        const { page, links } = await handler(req);
-        return reply.type('application/json; charset=utf-8').send(featureCollection(page, links));
-      },
+      handler: async (req, reply) => reply.type('application/json; charset=utf-8').send(await handlers.send(req)),
     });
   }
+}
+
+function assertCatalogued(app: FastifyInstance, layer: LayerDescriptor): void {
+  if (!app.catalog.has(layer.id)) throw new Error(`${layer.id}: not in the catalogue this app was built with`);
+}
+
+/**
+ * Registers an API Carto feature route for a catalogue layer: its filters and parameters (checked
+ * where they were given, with the reference's messages), then the generic feature query and the
+ * GeoServer-shaped envelope.
+ */
+export function featureRoute(app: FastifyInstance, opts: FeatureRouteOptions) {
+  const { layer } = opts;
+  assertCatalogued(app, layer);
+  registerRoutes(
+    app,
+    opts,
+    { params: parameterSchemas(layer), limits: layer, access: layer.access, response: FeatureCollectionSchema },
+    {
+      // The parameters' own rules after the schemas (types, unknown names) and before the query;
+      // each location on its own, so that a problem says where the value was.
+      preHandler: hasChecks(layer)
+        ? async (req) => {
+            checkParameters(layer, (req.query ?? {}) as Record<string, unknown>, 'query');
+            if (req.method === 'POST' && req.body && typeof req.body === 'object') checkParameters(layer, req.body as Record<string, unknown>, 'body');
+          }
+        : undefined,
+      send: async (req) => {
+        const r = readRequest(req, opts, layer.defaultLimit);
+        const location: ParamLocation = req.method === 'GET' ? 'query' : 'body';
+        requireFilters(layer, r.input, location);
+        const served = opts.variant ? opts.variant(r.input) : layer;
+        const { page, body } = await layerPage(app, served, r, conditions(layer, r.input), () => requestUrl(req));
+        if (page.features.length === 0 && opts.whenEmpty) await opts.whenEmpty(r.input, location);
+        return body;
+      },
+    },
+  );
+}
+
+/**
+ * Several layers for one geometry, as a JSON array of their FeatureCollections (GPU `/all`): the
+ * same request reading and the same per-layer page as featureRoute, each collection paged on its
+ * own and its `next` link pointing at that layer's own route.
+ */
+export function featureSetRoute(app: FastifyInstance, opts: FeatureSetRouteOptions) {
+  for (const l of opts.layers) assertCatalogued(app, l.layer);
+  const access = opts.layers[0].layer.access;
+  if (opts.layers.some((l) => JSON.stringify(l.layer.access) !== JSON.stringify(access))) throw new Error(`${opts.url}: layers with different access rules`);
+  registerRoutes(
+    app,
+    opts,
+    { params: {}, limits: opts.limits, access, response: Type.Array(Type.Intersect([FeatureCollectionSchema, Type.Object({ featureType: Type.String() })])) },
+    {
+      send: async (req) => {
+        const r = readRequest(req, opts, opts.limits.defaultLimit);
+        // Checked once here: the per-layer queries skip the validity round trip.
+        if (r.geom) await assertValidGeom(app.db, r.geom, r.geomLocation);
+        const each: FeatureRequest = { ...r, geom: r.geom && { ...r.geom, polygonal: false } };
+        const url = requestUrl(req);
+        const parts: string[] = [];
+        for (const l of opts.layers) {
+          const linkUrl = () => {
+            const u = new URL(url);
+            u.pathname = url.pathname.replace(new RegExp(`${opts.url.replace(/\//g, '\\/')}\\/?$`), l.url);
+            if (req.method === 'POST' && r.geom) u.searchParams.set('geom', r.geom.geojson);
+            return u;
+          };
+          parts.push((await layerPage(app, l.layer, each, [], linkUrl, { featureType: l.featureType })).body);
+        }
+        return `[${parts.join(',')}]`;
+      },
+    },
+  );
 }

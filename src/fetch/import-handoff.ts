@@ -1,11 +1,11 @@
 /**
- * `--import`: hands the downloaded files to the importer through its programmatic API:
- * - files of a registered import target → importFiles() of the import engine (src/import/engine.ts),
- *   exactly what `terroir import <layer> <files…>` does;
- * - a GPU document archive → extracted, then importCnigFolder() (src/modules/gpu/cnig.ts), which loads
- *   every CNIG layer of the document in its partition;
- * - ADMIN EXPRESS shapefiles → read by the import engine's readers, then loadContours()
- *   (src/modules/limites-administratives), which sets the contours of the units the module knows.
+ * `--import`: hands the downloaded files to the import engine through the catalogue's import
+ * targets, exactly as `terroir import <layer> <files…>` does (importWith): one import path.
+ * - files of a layer → that layer's target;
+ * - a GPU document archive → extracted, then the folder to `gpu.document`, whose source loads every
+ *   CNIG layer of the document in its partition;
+ * - ADMIN EXPRESS files → the `limites-administratives.<level>` target, whose source sets the
+ *   contours of the units the module knows (the module's one table of ADMIN EXPRESS fields).
  * Without --import (or when a step cannot run, e.g. an archive not extracted) the equivalent
  * `terroir import` command lines are printed.
  */
@@ -13,17 +13,17 @@ import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'no
 import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import pino from 'pino';
+import type { Catalog } from '../catalog/catalog.ts';
 import type { Database } from '../db/database.ts';
-import { openZip } from '../formats/zip.ts';
-import { importFiles } from '../import/engine.ts';
+import { openZip } from '../import/readers/zip.ts';
+import { importWith } from '../import/engine.ts';
 import { formatSummary } from '../import/progress.ts';
-import { resolveSources } from '../import/sources.ts';
-import { prop, text } from '../import/target.ts';
-import { IMPORT_TARGETS } from '../import/targets.ts';
-import { MODULES } from '../modules/index.ts';
-import { importCnigFolder } from '../modules/gpu/cnig.ts';
+import type { ImportSummary } from '../import/target.ts';
+import { buildCatalog } from '../modules/index.ts';
 import type { ImportStep } from './sources/types.ts';
+
+/** The target that takes whole CNIG document folders (a GPU archive, once extracted). */
+const CNIG_FOLDER_TARGET = 'gpu.document';
 
 /** Quotes a shell word when it needs it (POSIX sh single quotes). */
 export function shellQuote(word: string): string {
@@ -41,15 +41,10 @@ export function importCommandLine(step: ImportStep): string | null {
 
 export interface Handoff {
   commands: string[];
-  /** Layers of the steps that no registered import target has. */
-  unregistered: string[];
 }
 
 export function planHandoff(steps: ImportStep[]): Handoff {
-  return {
-    commands: steps.map(importCommandLine).filter((c): c is string => c !== null),
-    unregistered: [...new Set(steps.filter((s) => (s.via ?? 'target') !== 'contours').map((s) => s.layer).filter((l) => !IMPORT_TARGETS.get(l)))],
-  };
+  return { commands: steps.map(importCommandLine).filter((c): c is string => c !== null) };
 }
 
 /**
@@ -78,102 +73,43 @@ export async function extractZip(zipPath: string, outDir: string): Promise<void>
   renameSync(partial, outDir);
 }
 
-type AdminLevel = 'commune' | 'epci' | 'departement' | 'region';
-interface ContourFeature {
-  code: string | number;
-  geometry: { type: string; coordinates?: unknown } | null;
+/** One line per step: what was loaded, in the words of the kind of data. */
+function describe(step: ImportStep, summaries: ImportSummary[]): string {
+  const via = step.via ?? 'target';
+  if (via === 'cnig') {
+    return `${step.options?.partition ?? '?'} (${basename(step.files[0])}): ${summaries.map((s) => `${s.layer} ${s.loaded}`).join(', ')}`;
+  }
+  if (via === 'contours') {
+    return summaries
+      .map(
+        (s) =>
+          `${s.layer}: ${s.loaded} contours set from ${s.read} features` +
+          (s.rejected ? `, ${s.rejected} not set (${s.rejections.slice(0, 5).map((r) => r.reason).join('; ')}${s.rejected > 5 ? '…' : ''})` : ''),
+      )
+      .join('\n');
+  }
+  return summaries.map(formatSummary).join('\n');
 }
-/** The part of the limites-administratives module's loadContours() this handoff uses. */
-type LoadContours = (
-  db: Database,
-  level: AdminLevel,
-  features: AsyncIterable<ContourFeature>,
-  meta: { source: string; producer: string; licence: string; vintage?: string | null },
-) => Promise<{ received: number; updated: number; unmatched: string[]; unmatchedCount: number; rejectedCount: number }>;
 
 /**
- * loadContours() of the limites-administratives module, loaded when needed: the module may be
- * absent from a build, and only ADMIN EXPRESS imports need it.
+ * Runs the import steps on `db` through the catalogue's targets, one after the other; stops at the
+ * first failure (the import engine's message). `catalog`: the one the CLI built at start.
  */
-async function contoursLoader(): Promise<LoadContours> {
-  const spec = '../modules/limites-administratives/index.ts';
-  let mod: { loadContours?: LoadContours };
-  try {
-    mod = (await import(spec)) as { loadContours?: LoadContours };
-  } catch (e) {
-    throw new Error(`ADMIN EXPRESS contours need the limites-administratives module, absent from this build (${(e as Error).message})`);
-  }
-  if (typeof mod.loadContours !== 'function') throw new Error('the limites-administratives module of this build has no loadContours()');
-  return mod.loadContours;
-}
-
-/** The unit code property of each ADMIN EXPRESS layer (3.x upper-case names, 4.x lower-case ones). */
-const CODE_FIELDS: Record<AdminLevel, string[]> = {
-  commune: ['INSEE_COM', 'code_insee'],
-  departement: ['INSEE_DEP', 'code_insee'],
-  region: ['INSEE_REG', 'code_insee'],
-  epci: ['CODE_SIREN', 'code_siren'],
-};
-
-async function importContours(db: Database, step: ImportStep, log: (line: string) => void): Promise<void> {
-  const level = step.level!;
-  const loadContours = await contoursLoader();
-  // The module's units (COG attributes) must exist before contours are attached to them.
-  const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM limites_${level}`);
-  if (n === 0) {
-    const mod = MODULES.find((m) => m.name === 'limites-administratives');
-    await mod?.bootstrap?.(db, pino({ level: 'warn' }));
-  }
-  const { sources, close } = await resolveSources(step.files);
-  try {
-    const src = sources[0];
-    const opened = await src.open(db, {});
-    const srid = opened.srid();
-    if (srid !== undefined && srid !== 4326) {
-      throw new Error(`${basename(src.label)} is in EPSG:${srid}; contours are loaded from the WGS84 (WGS84G) editions, the default of terroir fetch admin-express`);
-    }
-    async function* features(): AsyncGenerator<ContourFeature> {
-      for await (const f of opened.features) {
-        yield { code: text(prop(f, ...CODE_FIELDS[level])) ?? '', geometry: f.geometry };
-      }
-    }
-    const r = await loadContours(db, level, features(), {
-      source: step.options?.edition ?? basename(src.label),
-      producer: 'IGN (ADMIN EXPRESS)',
-      licence: 'Licence Ouverte 2.0 (Etalab)',
-      vintage: step.options?.date ?? null,
-    });
-    log(
-      `limites-administratives.${level}: ${r.updated} contours set from ${r.received} features` +
-        (r.unmatchedCount ? `, ${r.unmatchedCount} codes unknown to the module (${r.unmatched.slice(0, 5).join(', ')}…)` : '') +
-        (r.rejectedCount ? `, ${r.rejectedCount} rejected` : ''),
-    );
-  } finally {
-    close();
-  }
-}
-
-/** Runs the import steps on `db`, one after the other; stops at the first failure (the import engine's message). */
-export async function runImports(db: Database, steps: ImportStep[], log: (line: string) => void): Promise<void> {
+export async function runImports(db: Database, steps: ImportStep[], log: (line: string) => void, catalog: Catalog = buildCatalog()): Promise<void> {
   for (const step of steps) {
-    const via = step.via ?? 'target';
-    if (via === 'contours') {
-      await importContours(db, step, log);
-    } else if (via === 'cnig') {
-      const zip = step.files[0];
-      const dir = zip.replace(/\.zip$/i, '');
-      await extractZip(zip, dir);
-      const s = await importCnigFolder(db, dir, { partition: step.options?.partition });
-      log(`${s.partition}${s.idurba ? ` (${s.idurba})` : ''}: ${s.layers.filter((l) => l.file || l.loaded).map((l) => `${l.layer} ${l.loaded}`).join(', ')}`);
-    } else {
-      const target = IMPORT_TARGETS.get(step.layer);
-      if (!target) {
-        log(`${step.layer}: no import target is registered for it; not imported (${step.files.join(', ')})`);
-        continue;
-      }
-      const summary = await importFiles(db, target, step.files, { campagne: step.annee, options: step.options ?? {} });
-      log(formatSummary(summary));
+    let files = step.files;
+    if (step.via === 'cnig') {
+      const dir = files[0].replace(/\.zip$/i, '');
+      await extractZip(files[0], dir);
+      files = [dir];
     }
+    const id = step.via === 'cnig' ? CNIG_FOLDER_TARGET : step.layer;
+    const target = catalog.target(id);
+    if (!target) {
+      log(`${id}: no import target is registered for it; not imported (${step.files.join(', ')})`);
+      continue;
+    }
+    log(describe(step, await importWith(db, target, files, { campagne: step.annee, options: step.options ?? {} })));
   }
 }
 

@@ -117,7 +117,7 @@ export async function runFetch(sourceName: string, selectors: string[], o: Fetch
     results,
     failures,
     importSteps: [],
-    handoff: { commands: [], unregistered: [] },
+    handoff: { commands: [] },
   };
   if (failures.length) {
     if (failures.length === 1 && plan.downloads.length === 1) throw failures[0].error;

@@ -8,15 +8,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Queryable } from '../db/database.ts';
-import { readGeojson, isGeojsonPath, GEOJSON_SEQ_RE, type GeojsonState } from '../formats/geojson.ts';
-import { encodingFromCpg } from '../formats/shapefile-dbf.ts';
-import { readShapefile, type ShapefileState } from '../formats/shapefile.ts';
-import { isZipPath, openZip, type ZipArchive } from '../formats/zip.ts';
-import { GPKG_RE, openGpkg } from '../formats/gpkg.ts';
-import { fileSource, readAll, type ByteSource } from './bytes.ts';
+import { readGeojson, isGeojsonPath, GEOJSON_SEQ_RE, type GeojsonState } from './readers/geojson.ts';
+import { encodingFromCpg } from './readers/shapefile-dbf.ts';
+import { readShapefile, type ShapefileState } from './readers/shapefile.ts';
+import { isZipPath, openZip, type ZipArchive } from './readers/zip.ts';
+import { GPKG_RE, openGpkg } from './readers/gpkg.ts';
+import { fileSource, readAll, type ByteSource } from './readers/bytes.ts';
 import { resolveWktSrid, sridFromGeojsonCrs } from './crs.ts';
-import { ImportError } from './errors.ts';
-import type { SourceFeature } from './target.ts';
+import { ImportError } from './readers/errors.ts';
+import type { SourceFeature } from './readers/feature.ts';
 
 export type SourceFormat = 'shapefile' | 'geojson' | 'gpkg';
 

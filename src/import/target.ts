@@ -8,21 +8,10 @@
  * readers see the old rows or the new ones, never a mix, and a failed import leaves the old ones.
  */
 import type { Database, Queryable } from '../db/database.ts';
-import type { ImportOptions, ImportSummary } from './engine.ts';
+import type { SourceFeature } from './readers/feature.ts';
 
 export type ColumnType = 'text' | 'integer' | 'bigint' | 'double precision' | 'boolean' | 'date' | 'jsonb';
 export type TargetGeometryType = 'MultiPolygon' | 'MultiLineString' | 'MultiPoint' | 'Point';
-
-/** One feature as a reader yields it: properties keyed as published, geometry in the source CRS. */
-export interface SourceFeature {
-  /** 1-based position in its file, for error reports ("feature 1234"). */
-  index: number;
-  properties: Record<string, unknown>;
-  /** GeoJSON geometry object in the source CRS (decoded by the reader; transformed by PostGIS). */
-  geometry: { type: string; coordinates?: unknown; geometries?: unknown } | null;
-  /** The feature's own id when the format has one (GeoJSON `id`); absent for shapefiles. */
-  id?: string | number;
-}
 
 export interface ImportContext {
   /** Source file path (one of the files of the import). */
@@ -82,51 +71,88 @@ export interface ImportTarget {
   importSource?: (db: Database, files: string[], opts: ImportOptions) => Promise<ImportSummary[]>;
 }
 
-/** Case-insensitive property access: published field names vary in case (`CODE_CULTU`, `code_cultu`). */
-export function prop(f: SourceFeature, ...names: string[]): unknown {
-  for (const n of names) {
-    if (n in f.properties) return f.properties[n];
-  }
-  const lower = new Map(Object.keys(f.properties).map((k) => [k.toLowerCase(), k]));
-  for (const n of names) {
-    const k = lower.get(n.toLowerCase());
-    if (k !== undefined) return f.properties[k];
-  }
-  return undefined;
+// ------------------------------------------------------------------ what the engine takes and answers
+
+export interface ImportProgress {
+  phase: 'read' | 'transform' | 'swap' | 'done';
+  /** Current file (ImportContext.file). */
+  file: string;
+  fileIndex: number;
+  fileCount: number;
+  /** Features read so far, all files. */
+  features: number;
+  /** Features the current file announces (a .dbf header), when known. */
+  expected?: number;
+  /** Features read from the current file. */
+  fileFeatures: number;
+  /** Bytes of the files' main streams read so far / in all (for an ETA when no count is known). */
+  bytes: number;
+  bytesTotal: number;
+  elapsedMs: number;
 }
 
-/** Trimmed string or null (DBF fields come space-padded; empty means absent). */
-export function text(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  const s = String(v).trim();
-  return s === '' ? null : s;
+export interface ImportOptions {
+  /** --annee: campaign year (required by targets with requiresCampagne). */
+  campagne?: number;
+  /** --srid: source CRS, wins over .prj and GeoJSON `crs`. */
+  srid?: number;
+  /** --strict: a geometry that needs repair, or a feature that would be dropped, fails the import. */
+  strict?: boolean;
+  /** --option k=v, handed to the target as ImportContext.options. */
+  options?: Record<string, string>;
+  /** Metadata sheet overrides (default: the target's). */
+  producer?: string;
+  licence?: string;
+  vintage?: string;
+  /** Generated data (demo): recorded in terroir_dataset.synthetic. */
+  synthetic?: boolean;
+  /** --encoding: .dbf text encoding, wins over .cpg and the header. */
+  encoding?: string;
+  /** --entry: which members of an archive / directory to read (glob). */
+  entry?: string;
+  onProgress?: (p: ImportProgress) => void;
 }
 
-export function num(v: unknown): number | null {
-  if (v === null || v === undefined || v === '') return null;
-  const n = typeof v === 'number' ? v : Number(String(v).trim().replace(',', '.'));
-  if (!Number.isFinite(n)) throw new Error(`not a number: ${JSON.stringify(v)}`);
-  return n;
+/** What the demo generator (or any code) passes to importFeatures. */
+export interface DatasetMeta {
+  /** The source as recorded in terroir_dataset.source (default ctx.file), e.g. `terroir-demo@0.1.0`. */
+  source?: string;
+  producer?: string;
+  licence?: string;
+  vintage?: string;
+  synthetic?: boolean;
+  checksum?: string;
+  strict?: boolean;
+  /** Merged into terroir_dataset.details. */
+  details?: Record<string, unknown>;
+  onProgress?: (p: ImportProgress) => void;
 }
 
-export function int(v: unknown): number | null {
-  const n = num(v);
-  if (n === null) return null;
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${JSON.stringify(v)}`);
-  return n;
+export interface FeatureIssue {
+  file: string;
+  feature: number;
+  reason: string;
 }
 
-/** The registry `terroir import` and the demo generator look layers up in. */
-export class ImportTargets {
-  readonly #targets = new Map<string, ImportTarget>();
-  register(t: ImportTarget): void {
-    if (this.#targets.has(t.layer)) throw new Error(`import target ${t.layer} registered twice`);
-    this.#targets.set(t.layer, t);
-  }
-  get(layer: string): ImportTarget | undefined {
-    return this.#targets.get(layer);
-  }
-  all(): ImportTarget[] {
-    return [...this.#targets.values()];
-  }
+export interface ImportSummary {
+  layer: string;
+  table: string;
+  datasets: { id: string; features: number; replaced: number; checksum?: string }[];
+  files: { file: string; format: string; srid: number; crs: string; encoding?: string; features: number }[];
+  /** Features read from the sources (deleted .dbf records excluded). */
+  read: number;
+  /** Rows written to the target table. */
+  loaded: number;
+  /** Invalid geometries made valid with ST_MakeValid (loaded). */
+  repaired: number;
+  /** Features not loaded: no geometry, nothing of the target's type, or outside WGS84 bounds. */
+  rejected: number;
+  /** The first issues of each kind, with their reason. */
+  repairs: FeatureIssue[];
+  rejections: FeatureIssue[];
+  /** Rows of the same dataset ids replaced. */
+  replaced: number;
+  seconds: number;
+  /** Seconds per step: read (+COPY), transform, checks, delete, insert, indexes, dataset, commit[, analyze]. */
+  timings: Record<string, number>;
 }

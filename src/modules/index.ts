@@ -1,5 +1,5 @@
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Database } from '../db/database.ts';
+import { Catalog } from '../catalog/catalog.ts';
+import type { TerroirModule } from './module.ts';
 import codesPostaux from './codes-postaux/index.ts';
 import cadastre from './cadastre/index.ts';
 import rpg from './rpg/index.ts';
@@ -10,17 +10,15 @@ import nomenclature from './nomenclature/index.ts';
 import datasets from './datasets/index.ts';
 import admin from './admin/index.ts';
 
-export interface TerroirModule {
-  /** Public name: URL prefix `/api/<name>` and OpenAPI file `/api/doc/<name>.yml`. */
-  name: string;
-  description: string;
-  plugin: (app: FastifyInstance) => Promise<void>;
-  /**
-   * Loads the module's packaged reference data when it is missing or outdated (checked against
-   * terroir_dataset), so the work is done on the first start only. Called by `serve` after migrations.
-   */
-  bootstrap?: (db: Database, log: FastifyBaseLogger) => Promise<void>;
-}
+export type { TerroirModule };
 
 /** Every module the service mounts, in documentation order. */
 export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, datasets, admin];
+
+/**
+ * The catalogue of `modules`' layers. Built once at start by the CLI and handed to buildApp and the
+ * commands; programmatic callers (tests, benches) that give none get this one.
+ */
+export function buildCatalog(modules: readonly TerroirModule[] = MODULES): Catalog {
+  return new Catalog(modules.flatMap((m) => m.layers ?? []));
+}

@@ -5,8 +5,8 @@ import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } fro
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { importFeatures, importFiles, type ImportSummary } from '../../src/import/engine.ts';
-import { ImportError } from '../../src/import/errors.ts';
-import type { SourceFeature } from '../../src/import/target.ts';
+import { ImportError } from '../../src/import/readers/errors.ts';
+import type { SourceFeature } from '../../src/import/readers/feature.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { createZoneTable, zoneTarget, ZONE_TABLE } from '../fixtures/import/target.ts';
 import { ZONE_FIELDS, tempDir, writeShapefile } from './helpers.ts';

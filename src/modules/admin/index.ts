@@ -6,7 +6,7 @@ import { SCOPES, type AccessRule } from '../../auth/access.ts';
 import { createOrganisation, getOrganisation, listOrganisations, ORG_KIND_NAMES, OrganisationError } from '../../auth/organisations.ts';
 import { issueKey, KeyError, listKeys, revokeKey } from '../../auth/keys.ts';
 import { auditKeyFile, listAudit, makeCheckpoint, verifyAudit } from '../../auth/audit.ts';
-import type { TerroirModule } from '../index.ts';
+import type { TerroirModule } from '../module.ts';
 
 /**
  * The administration of access control under /api/admin (scope `admin`): the same operations as the

@@ -1,6 +1,6 @@
 /**
- * Cadastre import targets (the declarative contract of src/import/target.ts). Each target reads,
- * feature by feature, whichever of these layouts the file has:
+ * How the cadastre's distribution formats are read: one row function per layer (the `row` of its
+ * source in layers.ts), which reads, feature by feature, whichever of these layouts the file has:
  *
  * - Etalab cadastre GeoJSON (cadastre.data.gouv.fr, `cadastre-<insee|dep>-<layer>.json[.gz]`):
  *   parcelles (`id` = IDU, commune, prefixe, section, numero, contenance, arpente, created, updated),
@@ -11,19 +11,19 @@
  * - API Carto answers (`/api/cadastre/<layer>` FeatureCollections: the final property names, GeoServer
  *   feature ids such as `parcelle.3351542` kept as ids), so that recorded answers can be replayed.
  *
- * Loading parcels alone gives a working module: afterLoad derives communes, feuilles, divisions and
+ * Loading parcels alone gives a working module: afterLoad (derive.ts) derives communes, feuilles, divisions and
  * localisants from them (derive.ts). Options: `nom_com=` (commune name when the COG does not know
  * the code), `edition=` (feuille `edition`, e.g. the Etalab vintage 2025-09-01), `derive=false`,
  * `dataset=` (the dataset key; default: the code in the file name, else the file name).
  */
 import { basename } from 'node:path';
-import { int, prop, text, type ImportContext, type ImportTarget, type SourceFeature, type TargetColumn } from '../../import/target.ts';
+import { bool, day, int, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportContext } from '../../import/target.ts';
 import { communeCodes, communeName, splitInsee, INSEE_RE } from './codes.ts';
-import { afterCommuneLoad, afterDivisionLoad, afterFeuilleLoad, afterLocalisantLoad, afterParcelLoad } from './derive.ts';
 import { communeGid, feuilleGid, parcelGid } from './gid.ts';
 
-const PRODUCER = 'DGFiP (plan cadastral informatisé), redistributed by Etalab / IGN';
-const LICENCE = 'Licence Ouverte 2.0 (Etalab)';
+export const PRODUCER = 'DGFiP (plan cadastral informatisé), redistributed by Etalab / IGN';
+export const LICENCE = 'Licence Ouverte 2.0 (Etalab)';
 
 /** The number of a GeoServer feature id (`parcelle.3351542` → 3351542), when the reader kept the id. */
 function featureIdNumber(f: SourceFeature): number | null {
@@ -61,22 +61,6 @@ function positiveInt(f: SourceFeature, field: string): number | null {
   return v;
 }
 
-function date(v: unknown, field: string): string | null {
-  const s = text(v);
-  if (s === null) return null;
-  if (!/^\d{4}-\d{2}-\d{2}/.test(s)) throw new Error(`${field} is not a date: ${JSON.stringify(v)}`);
-  return s.slice(0, 10);
-}
-
-function bool(v: unknown, field: string): boolean | null {
-  if (v === null || v === undefined || v === '') return null;
-  if (typeof v === 'boolean') return v;
-  const s = String(v).trim().toLowerCase();
-  if (['true', '1', 't', 'oui'].includes(s)) return true;
-  if (['false', '0', 'f', 'non'].includes(s)) return false;
-  throw new Error(`${field} is not a boolean: ${JSON.stringify(v)}`);
-}
-
 /** `--option nom_com=…` wins; then the name the file carries; then the INSEE COG. */
 function nomCom(f: SourceFeature, ctx: ImportContext, codeInsee: string, own?: unknown): string | null {
   return text(ctx.options.nom_com) ?? text(own) ?? communeName(codeInsee);
@@ -111,35 +95,10 @@ function etalabPlace(f: SourceFeature, ctx: ImportContext, commune: string, pref
   return { ...c, com_abs: prefix, nom_com: nomCom(f, ctx, c.code_insee) };
 }
 
-/** Parses each feature once, whatever the number of columns asking (value() is called per column). */
-function memo<T>(parse: (f: SourceFeature, ctx: ImportContext) => T): (f: SourceFeature, ctx: ImportContext) => T {
-  const cache = new WeakMap<SourceFeature, T>();
-  return (f, ctx) => {
-    let v = cache.get(f);
-    if (v === undefined) {
-      v = parse(f, ctx);
-      cache.set(f, v);
-    }
-    return v;
-  };
-}
-
 // ---------------------------------------------------------------------------------------- parcels
 
-interface Parcel extends Place {
-  fid: number;
-  gid: number;
-  idu: string;
-  section: string;
-  numero: string;
-  feuille: number;
-  contenance: number | null;
-  arpente: boolean | null;
-  created: string | null;
-  updated: string | null;
-}
-
-const parcel = memo((f: SourceFeature, ctx: ImportContext): Parcel => {
+/** A parcel row (the Etalab or API Carto layout); its members are the columns of cadastre.parcelle. */
+export function parcel(f: SourceFeature, ctx: ImportContext) {
   const numero = code(f, 'numero', /^\d{4}$/, 'a parcel number of 1 to 4 digits', 4);
   const sec = section(f);
   if (isApicarto(f)) {
@@ -177,13 +136,9 @@ const parcel = memo((f: SourceFeature, ctx: ImportContext): Parcel => {
     feuille: 1,
     contenance: positiveInt(f, 'contenance'),
     arpente: bool(prop(f, 'arpente'), 'arpente'),
-    created: date(prop(f, 'created'), 'created'),
-    updated: date(prop(f, 'updated'), 'updated'),
+    created: day(prop(f, 'created'), 'created'),
+    updated: day(prop(f, 'updated'), 'updated'),
   };
-});
-
-function columns<T>(parse: (f: SourceFeature, ctx: ImportContext) => T, spec: [keyof T & string, TargetColumn['type']][]): TargetColumn[] {
-  return spec.map(([name, type]) => ({ name, type, value: (f, ctx) => parse(f, ctx)[name] }));
 }
 
 /** `cadastre.<layer>:<key>`: the code of an Etalab file name (commune or département), else the file name. */
@@ -195,89 +150,18 @@ export function datasetIdFor(layer: string, ctx: ImportContext): string {
   return `cadastre.${layer}:${m ? m[1].toUpperCase() : name}`;
 }
 
-const common = { producer: PRODUCER, licence: LICENCE };
 
-export const cadastreParcelle: ImportTarget = {
-  layer: 'cadastre.parcelle',
-  title: 'Cadastre — parcelles (derives communes, feuilles, divisions and localisants when they are not loaded)',
-  table: 'cadastre_parcelle',
-  geometry: { column: 'geom', type: 'MultiPolygon' },
-  formats: ['Etalab cadastre GeoJSON cadastre-<insee|dep>-parcelles.json[.gz]', 'API Carto /api/cadastre/parcelle answer (GeoJSON)'],
-  columns: columns(parcel, [
-    ['fid', 'bigint'],
-    ['gid', 'bigint'],
-    ['numero', 'text'],
-    ['feuille', 'integer'],
-    ['section', 'text'],
-    ['code_dep', 'text'],
-    ['nom_com', 'text'],
-    ['code_com', 'text'],
-    ['com_abs', 'text'],
-    ['code_arr', 'text'],
-    ['idu', 'text'],
-    ['contenance', 'integer'],
-    ['code_insee', 'text'],
-    ['arpente', 'boolean'],
-    ['created', 'date'],
-    ['updated', 'date'],
-  ]),
-  datasetId: (ctx) => datasetIdFor('parcelle', ctx),
-  afterLoad: afterParcelLoad,
-  ...common,
-};
 
 // ------------------------------------------------------------------------------------- localisants
 
-interface Localisant extends Place {
-  fid: number;
-  gid: number;
-  idu: string;
-  section: string;
-  numero: string;
-  feuille: number;
-}
-
-const localisant = memo((f: SourceFeature, ctx: ImportContext): Localisant => {
+export function localisant(f: SourceFeature, ctx: ImportContext) {
   if (!isApicarto(f)) throw new Error('a localisant needs the API Carto layout (code_insee or code_dep + code_com, section, numero)');
   const p = parcel(f, ctx);
   return { ...p };
-});
+}
 
-export const cadastreLocalisant: ImportTarget = {
-  layer: 'cadastre.localisant',
-  title: 'Cadastre — localisants (one point per parcel; derived from parcels when not loaded)',
-  table: 'cadastre_localisant',
-  geometry: { column: 'geom', type: 'MultiPoint' },
-  formats: ['API Carto /api/cadastre/localisant answer (GeoJSON)'],
-  columns: columns(localisant, [
-    ['fid', 'bigint'],
-    ['gid', 'bigint'],
-    ['numero', 'text'],
-    ['feuille', 'integer'],
-    ['section', 'text'],
-    ['code_dep', 'text'],
-    ['nom_com', 'text'],
-    ['code_com', 'text'],
-    ['com_abs', 'text'],
-    ['code_arr', 'text'],
-    ['idu', 'text'],
-    ['code_insee', 'text'],
-  ]),
-  datasetId: (ctx) => datasetIdFor('localisant', ctx),
-  afterLoad: afterLocalisantLoad,
-  ...common,
-};
 
 // ---------------------------------------------------------------------------------------- feuilles
-
-interface Feuille extends Place {
-  fid: number;
-  gid: number;
-  feuille: number;
-  section: string;
-  echelle: string | null;
-  edition: string | null;
-}
 
 function echelle(f: SourceFeature): string | null {
   const v = prop(f, 'echelle');
@@ -287,7 +171,7 @@ function echelle(f: SourceFeature): string | null {
   return s;
 }
 
-const feuille = memo((f: SourceFeature, ctx: ImportContext): Feuille => {
+export function feuille(f: SourceFeature, ctx: ImportContext) {
   const sec = section(f);
   if (isApicarto(f)) {
     const place = apicartoPlace(f, ctx);
@@ -302,44 +186,12 @@ const feuille = memo((f: SourceFeature, ctx: ImportContext): Feuille => {
   const n = required(positiveInt(f, 'numero'), 'numero');
   const gid = feuilleGid(commune, prefix, sec, n);
   return { ...etalabPlace(f, ctx, commune, prefix), fid: gid, gid, feuille: n, section: sec, echelle: echelle(f), edition: text(ctx.options.edition) };
-});
+}
 
-export const cadastreFeuille: ImportTarget = {
-  layer: 'cadastre.feuille',
-  title: 'Cadastre — feuilles (also gives the divisions and the parcels’ sheet numbers)',
-  table: 'cadastre_feuille',
-  geometry: { column: 'geom', type: 'MultiPolygon' },
-  formats: ['Etalab cadastre GeoJSON cadastre-<insee|dep>-feuilles.json[.gz]', 'API Carto /api/cadastre/feuille answer (GeoJSON)'],
-  columns: columns(feuille, [
-    ['fid', 'bigint'],
-    ['gid', 'bigint'],
-    ['feuille', 'integer'],
-    ['section', 'text'],
-    ['code_dep', 'text'],
-    ['nom_com', 'text'],
-    ['code_com', 'text'],
-    ['com_abs', 'text'],
-    ['echelle', 'text'],
-    ['edition', 'text'],
-    ['code_arr', 'text'],
-    ['code_insee', 'text'],
-  ]),
-  datasetId: (ctx) => datasetIdFor('feuille', ctx),
-  afterLoad: afterFeuilleLoad,
-  ...common,
-};
 
 // --------------------------------------------------------------------------------------- divisions
 
-interface Division extends Place {
-  fid: number;
-  feuille: number;
-  section: string;
-  echelle: string | null;
-  edition: number | null;
-}
-
-const division = memo((f: SourceFeature, ctx: ImportContext): Division => {
+export function division(f: SourceFeature, ctx: ImportContext) {
   if (!isApicarto(f)) throw new Error('a division needs the API Carto layout (load Etalab feuilles with cadastre.feuille: it gives the divisions too)');
   const place = apicartoPlace(f, ctx);
   const sec = section(f);
@@ -352,42 +204,10 @@ const division = memo((f: SourceFeature, ctx: ImportContext): Division => {
     echelle: echelle(f),
     edition: int(prop(f, 'edition')),
   };
-});
+}
 
-export const cadastreDivision: ImportTarget = {
-  layer: 'cadastre.division',
-  title: 'Cadastre — divisions (BD Parcellaire divcad; derived from feuilles or parcels when not loaded)',
-  table: 'cadastre_division',
-  geometry: { column: 'geom', type: 'MultiPolygon' },
-  formats: ['API Carto /api/cadastre/division answer (GeoJSON)'],
-  columns: columns(division, [
-    ['fid', 'bigint'],
-    ['feuille', 'integer'],
-    ['section', 'text'],
-    ['code_dep', 'text'],
-    ['nom_com', 'text'],
-    ['code_com', 'text'],
-    ['com_abs', 'text'],
-    ['echelle', 'text'],
-    ['edition', 'integer'],
-    ['code_arr', 'text'],
-    ['code_insee', 'text'],
-  ]),
-  datasetId: (ctx) => datasetIdFor('division', ctx),
-  afterLoad: afterDivisionLoad,
-  ...common,
-};
 
 // ---------------------------------------------------------------------------------------- communes
-
-interface Commune {
-  fid: number;
-  gid: number;
-  nom_com: string | null;
-  code_dep: string;
-  code_com: string;
-  code_insee: string;
-}
 
 /** The INSEE code of a DGFiP PCI commune file: `--option code_insee=`, else the file name (pci-72187-commune). */
 function inseeFromContext(ctx: ImportContext): string {
@@ -398,7 +218,7 @@ function inseeFromContext(ctx: ImportContext): string {
   return c;
 }
 
-const commune = memo((f: SourceFeature, ctx: ImportContext): Commune => {
+export function commune(f: SourceFeature, ctx: ImportContext) {
   if (isApicarto(f)) {
     const place = apicartoPlace(f, ctx);
     const gid = int(prop(f, 'gid')) ?? communeGid(place.code_insee);
@@ -418,25 +238,6 @@ const commune = memo((f: SourceFeature, ctx: ImportContext): Commune => {
   const c = communeCodes(codeInsee);
   const gid = communeGid(c.code_insee);
   return { fid: gid, gid, nom_com: nomCom(f, ctx, c.code_insee, own), code_dep: c.code_dep, code_com: c.code_com, code_insee: c.code_insee };
-});
+}
 
-export const cadastreCommune: ImportTarget = {
-  layer: 'cadastre.commune',
-  title: 'Cadastre — communes (derived from parcels when not loaded)',
-  table: 'cadastre_commune',
-  geometry: { column: 'geom', type: 'MultiPolygon' },
-  formats: ['Etalab cadastre GeoJSON cadastre-<insee|dep>-communes.json[.gz]', 'DGFiP PCI vecteur commune GeoJSON (TEX2, IDU)', 'API Carto /api/cadastre/commune answer (GeoJSON)'],
-  columns: columns(commune, [
-    ['fid', 'bigint'],
-    ['gid', 'bigint'],
-    ['nom_com', 'text'],
-    ['code_dep', 'text'],
-    ['code_com', 'text'],
-    ['code_insee', 'text'],
-  ]),
-  datasetId: (ctx) => datasetIdFor('commune', ctx),
-  afterLoad: afterCommuneLoad,
-  ...common,
-};
 
-export const CADASTRE_IMPORT_TARGETS: ImportTarget[] = [cadastreParcelle, cadastreLocalisant, cadastreFeuille, cadastreDivision, cadastreCommune];

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { notFound } from '../../http/problems.ts';
-import type { TerroirModule } from '../index.ts';
+import type { TerroirModule } from '../module.ts';
 
 const require = createRequire(import.meta.url);
 /** BAN / La Poste data shipped by the `codes-postaux` package (the reference serves the same, §7). */

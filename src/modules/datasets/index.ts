@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { notFound } from '../../http/problems.ts';
-import type { TerroirModule } from '../index.ts';
+import type { TerroirModule } from '../module.ts';
 
 /**
  * The register of loaded datasets (terroir_dataset: the metadata sheet of the RPG instruction §3.3):

@@ -2,8 +2,10 @@
  * A CNIG document folder (the export of a PLU, PLUi, POS, CC or PSMV as the Géoportail de
  * l'Urbanisme receives it) to the GPU layers. The ImportTarget contract is one layer per target, so
  * this loop maps the folder to its layers and calls the engine once per layer, all in the document's
- * partition (DU_<INSEE>, DU_<SIREN>, PSMV_<INSEE>), derived from DOC_URBA. Re-importing a document
- * replaces that partition's rows in every layer, and empties the layers the new version lacks.
+ * partition (DU_<INSEE>, DU_<SIREN>, PSMV_<INSEE>), derived from DOC_URBA. The targets are the
+ * layers' own: layers.ts hands them in (its importCnigFolder, and the `gpu.document` source), so
+ * that this file needs no layer definition. Re-importing a document replaces that partition's rows
+ * in every layer, and empties the layers the new version lacks.
  *
  * Files are found anywhere under the folder (`Donnees_geographiques/`, or flat), named with or without
  * the `<INSEE|SIREN>_` prefix and the `_<AAAAMMJJ>` suffix, in any case (`.DBF`), standards 2013 to
@@ -13,26 +15,21 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Database } from '../../db/database.ts';
 import { importFeatures, importFiles, type ImportOptions, type ImportSummary } from '../../import/engine.ts';
-import { ImportError } from '../../import/errors.ts';
-import { DbfText, decodeRecord, encodingFromCpg, parseDbfHeader } from '../../formats/shapefile-dbf.ts';
-import { prop, text, type ImportTarget, type SourceFeature } from '../../import/target.ts';
-import {
-  cnigFileRe, docUrbaOf, document, documentPartition,
-  infoLin, infoPct, infoSurf, prescriptionLin, prescriptionPct, prescriptionSurf, secteurCc, zoneUrba,
-} from './import.ts';
+import { ImportError } from '../../import/readers/errors.ts';
+import { DbfText, decodeRecord, encodingFromCpg, parseDbfHeader } from '../../import/readers/shapefile-dbf.ts';
+import { prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportTarget } from '../../import/target.ts';
+import { cnigFileRe, docUrbaOf, documentPartition } from './import.ts';
 import { refreshMunicipalities } from './municipality.ts';
 
 /** The geographic layers of a document, in load order (zones first: the perimeter comes from them). */
-const LAYERS: [string, ImportTarget][] = [
-  ['ZONE_URBA', zoneUrba],
-  ['SECTEUR_CC', secteurCc],
-  ['PRESCRIPTION_SURF', prescriptionSurf],
-  ['PRESCRIPTION_LIN', prescriptionLin],
-  ['PRESCRIPTION_PCT', prescriptionPct],
-  ['INFO_SURF', infoSurf],
-  ['INFO_LIN', infoLin],
-  ['INFO_PCT', infoPct],
-];
+const LAYER_NAMES = ['ZONE_URBA', 'SECTEUR_CC', 'PRESCRIPTION_SURF', 'PRESCRIPTION_LIN', 'PRESCRIPTION_PCT', 'INFO_SURF', 'INFO_LIN', 'INFO_PCT'];
+
+/** The import targets of a folder's layers (by CNIG name, in load order) and of its DOC_URBA. */
+export interface CnigTargets {
+  layers: [string, ImportTarget][];
+  document: ImportTarget;
+}
 
 export interface CnigFolder {
   dir: string;
@@ -62,7 +59,7 @@ export function scanCnigFolder(dir: string): CnigFolder {
     return found[0];
   };
   const layers = new Map<string, string>();
-  for (const [name] of LAYERS) {
+  for (const name of LAYER_NAMES) {
     const shp = one(name, cnigFileRe(name, 'shp'));
     if (shp) layers.set(name, shp);
   }
@@ -141,7 +138,7 @@ async function perimeter(db: Database, partition: string, communes: string[]): P
  * file and feature at fault; the layers loaded before it hold the new version, the others the old
  * one (re-run after fixing the file).
  */
-export async function importCnigFolder(db: Database, dir: string, opts: CnigImportOptions = {}): Promise<CnigImportSummary> {
+export async function importCnigFolderWith(targets: CnigTargets, db: Database, dir: string, opts: CnigImportOptions = {}): Promise<CnigImportSummary> {
   const folder = scanCnigFolder(dir);
   if (!folder.layers.size && !folder.docUrba) throw new ImportError('no CNIG file (ZONE_URBA, SECTEUR_CC, PRESCRIPTION_*, INFO_*, DOC_URBA) in this folder', dir);
   const docRows = folder.docUrba ? readDbfTable(folder.docUrba, opts.encoding) : [];
@@ -166,7 +163,7 @@ export async function importCnigFolder(db: Database, dir: string, opts: CnigImpo
   if (communes.length) options.communes = communes.join(',');
 
   const summary: CnigImportSummary = { partition, idurba, duType, communes, layers: [], summaries: [] };
-  for (const [name, target] of LAYERS) {
+  for (const [name, target] of targets.layers) {
     const file = folder.layers.get(name) ?? null;
     let s: ImportSummary | null = null;
     if (file) {
@@ -185,11 +182,11 @@ export async function importCnigFolder(db: Database, dir: string, opts: CnigImpo
     if (!geometry) throw new ImportError(`the perimeter of ${idurba} is unknown: no ZONE_URBA or SECTEUR_CC, and no contour of its communes`, dir);
     // One document per IDURBA: DOC_URBA may repeat it (30014 has one row per TYPEREF); the first row.
     const features = [{ ...docRows[0], geometry: geometry as SourceFeature['geometry'] }];
-    const s = await importFeatures(db, document, features, { file: folder.docUrba!, srid: 4326, options }, { source: `${basename(dir)}/${basename(folder.docUrba!)}`, strict: opts.strict });
-    opts.onLayer?.(document.layer, s);
+    const s = await importFeatures(db, targets.document, features, { file: folder.docUrba!, srid: 4326, options }, { source: `${basename(dir)}/${basename(folder.docUrba!)}`, strict: opts.strict });
+    opts.onLayer?.(targets.document.layer, s);
     summary.summaries.push(s);
     const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM gpu_document WHERE dataset_id = $1', [s.datasets[0].id]);
-    summary.layers.push({ layer: document.layer, file: folder.docUrba!, loaded: n, replaced: s.replaced, repaired: s.repaired, rejected: s.rejected });
+    summary.layers.push({ layer: targets.document.layer, file: folder.docUrba!, loaded: n, replaced: s.replaced, repaired: s.repaired, rejected: s.rejected });
   }
   await refreshMunicipalities(db, { onlyIfMissing: true });
   return summary;
@@ -199,10 +196,10 @@ export async function importCnigFolder(db: Database, dir: string, opts: CnigImpo
  * `terroir import gpu.document <folder…>`: each argument is one CNIG document folder.
  * `--option partition=…` forces the partition of a folder without DOC_URBA.
  */
-export async function importCnigSources(db: Database, files: string[], opts: ImportOptions): Promise<ImportSummary[]> {
+export async function importCnigSourcesWith(targets: CnigTargets, db: Database, files: string[], opts: ImportOptions): Promise<ImportSummary[]> {
   const out: ImportSummary[] = [];
   for (const dir of files) {
-    const s = await importCnigFolder(db, dir, { partition: opts.options?.partition, encoding: opts.encoding, strict: opts.strict, onProgress: opts.onProgress });
+    const s = await importCnigFolderWith(targets, db, dir, { partition: opts.options?.partition, encoding: opts.encoding, strict: opts.strict, onProgress: opts.onProgress });
     out.push(...s.summaries);
   }
   return out;

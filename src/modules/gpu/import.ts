@@ -1,11 +1,11 @@
 /**
- * GPU import targets (the declarative contract of src/import/target.ts), one per layer:
+ * How the GPU's distribution formats are read (the sources and columns of layers.ts use these):
  *
  * - CNIG standard layers of a document d'urbanisme (PLU/PLUi/POS/CC/PSMV, standards 2013, 2014, 2017
  *   and later): `gpu.zone-urba` (ZONE_URBA), `gpu.secteur-cc` (SECTEUR_CC), `gpu.prescription-surf|lin|pct`
  *   (PRESCRIPTION_*), `gpu.info-surf|lin|pct` (INFO_*), `gpu.document` (DOC_URBA, one row per IDURBA,
  *   with the communes of DOC_URBA_COM and a perimeter computed from the zones). A whole CNIG folder is
- *   loaded by importCnigFolder() (cnig.ts), which calls these per layer within one partition.
+ *   loaded by cnig.ts, which imports it layer by layer within one partition.
  * - `gpu.<route>-apicarto` for each of the 17 layers: answers of API Carto itself (GeoJSON with the
  *   reference's property names and ids), kept with their gid so that Terroir answers the same ids.
  *
@@ -13,17 +13,17 @@
  * PSMV_<INSEE>, SUP partitions); re-importing a document replaces that partition only.
  */
 import { basename } from 'node:path';
-import { int, num, prop, text, type ImportContext, type ImportTarget, type SourceFeature, type TargetColumn, type TargetGeometryType } from '../../import/target.ts';
+import { int, num, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportContext } from '../../import/target.ts';
 import type { Queryable } from '../../db/database.ts';
-import { GPU_LAYERS, type GpuLayer } from './layers.ts';
 import { PARTITION_RE } from './params.ts';
 
-const PRODUCER = 'Communes, EPCI and State services (documents d\u2019urbanisme and SUP), published on the Géoportail de l\u2019Urbanisme';
-const LICENCE = 'Licence Ouverte 2.0 (Etalab), as published by the Géoportail de l\u2019Urbanisme';
-const CNIG_FORMATS = ['ESRI Shapefile of the CNIG standard (Lambert-93 or the overseas CRS), DBF in Windows-1252/Latin-1 or UTF-8 (.cpg)'];
+export const PRODUCER = 'Communes, EPCI and State services (documents d\u2019urbanisme and SUP), published on the Géoportail de l\u2019Urbanisme';
+export const LICENCE = 'Licence Ouverte 2.0 (Etalab), as published by the Géoportail de l\u2019Urbanisme';
+export const CNIG_FORMATS = ['ESRI Shapefile of the CNIG standard (Lambert-93 or the overseas CRS), DBF in Windows-1252/Latin-1 or UTF-8 (.cpg)'];
 
 const INSEE = /^(?:[0-9]{5}|2[AB][0-9]{3})$/;
-const SIREN = /^[0-9]{9}$/;
+export const SIREN = /^[0-9]{9}$/;
 
 /** `<INSEE|SIREN>_…` at the start of a CNIG file name (`30014_ZONE_URBA_20171013.shp`). */
 function territoryOfFileName(file: string): string | null {
@@ -66,55 +66,19 @@ export function cnigDate(v: unknown): string | null {
   return /^\d{4}-\d{2}-\d{2}$/.test(s) ? s.replaceAll('-', '') : s;
 }
 
-/** A text column from its CNIG field (the column's name in upper case, or the fields given). */
-export const t = (name: string, ...fields: string[]): TargetColumn => ({ name, type: 'text', value: (f) => text(prop(f, ...(fields.length ? fields : [name.toUpperCase()]))) });
-/** A CNIG date column (AAAAMMJJ), see cnigDate. */
-export const date = (name: string): TargetColumn => ({ name, type: 'text', value: (f) => cnigDate(prop(f, name.toUpperCase())) });
-const code = (name: string): TargetColumn => ({ name, type: 'text', value: (f) => cnigCode(prop(f, name.toUpperCase()), name.toUpperCase()) });
-const partitionColumn: TargetColumn = { name: 'partition', type: 'text', value: (_f, ctx) => partitionOf(ctx) };
+/** A CNIG code field (TYPEPSC, DESTDOMI…) of the column's name, read by cnigCode. */
+export const cnigCodeOf = (name: string) => (f: SourceFeature) => cnigCode(prop(f, name.toUpperCase()), name.toUpperCase());
+/** A CNIG date field (AAAAMMJJ) of the column's name, read by cnigDate. */
+export const cnigDateOf = (name: string) => (f: SourceFeature) => cnigDate(prop(f, name.toUpperCase()));
 /** The feature's own IDURBA (as published, even when it disagrees with DOC_URBA), else the document's. */
-const idurbaColumn: TargetColumn = { name: 'idurba', type: 'text', value: (f, ctx) => text(prop(f, 'IDURBA')) ?? ctx.options.idurba ?? null };
+export const idurbaOf = (f: SourceFeature, ctx: ImportContext) => text(prop(f, 'IDURBA')) ?? ctx.options.idurba ?? null;
+/** The territory of a document's partition (DU_30014 → 30014). */
+export const territoryOf = (ctx: ImportContext) => partitionOf(ctx).replace(/^(DU|PSMV)_/, '');
 
 /** A CNIG file name: `[<INSEE|SIREN>_]<LAYER>[_<AAAAMMJJ>].<ext>`, any case. */
 export function cnigFileRe(layer: string, ext: string): RegExp {
   return new RegExp(`^(?:(?:[0-9]{5}|2[AB][0-9]{3}|[0-9]{9})_)?${layer}(?:_[0-9]{8})?\\.${ext}$`, 'i');
 }
-
-function cnigTarget(route: string, table: string, title: string, geometry: TargetGeometryType, columns: TargetColumn[]): ImportTarget {
-  const cnigName = route.toUpperCase().replace('-', '_'); // zone-urba → ZONE_URBA, info-pct → INFO_PCT
-  return {
-    match: cnigFileRe(cnigName, 'shp'),
-    layer: `gpu.${route}`,
-    title,
-    table,
-    geometry: { column: 'the_geom', type: geometry },
-    columns: [partitionColumn, ...columns],
-    formats: CNIG_FORMATS,
-    datasetId: (ctx) => `gpu.${route}:${partitionOf(ctx)}`,
-    producer: PRODUCER,
-    licence: LICENCE,
-  };
-}
-
-const COMMON_TAIL = [t('nomfic'), t('urlfic'), t('insee'), date('datappro'), date('datvalid'), idurbaColumn];
-
-export const zoneUrba = cnigTarget('zone-urba', 'gpu_zone_urba', 'Zonage (CNIG ZONE_URBA)', 'MultiPolygon', [
-  t('libelle'), t('libelong'), t('typezone'), code('destdomi'), ...COMMON_TAIL,
-]);
-
-export const secteurCc = cnigTarget('secteur-cc', 'gpu_secteur_cc', 'Secteurs de carte communale (CNIG SECTEUR_CC)', 'MultiPolygon', [
-  t('libelle'), t('libelong'), code('typesect'), t('fermreco'), code('destdomi'), ...COMMON_TAIL,
-]);
-
-const prescriptionColumns = [t('libelle'), t('txt'), code('typepsc'), code('stypepsc'), ...COMMON_TAIL];
-const infoColumns = [t('libelle'), t('txt'), code('typeinf'), code('stypeinf'), code('typep'), code('stypep'), ...COMMON_TAIL];
-
-export const prescriptionSurf = cnigTarget('prescription-surf', 'gpu_prescription_surf', 'Prescriptions surfaciques (CNIG PRESCRIPTION_SURF)', 'MultiPolygon', prescriptionColumns);
-export const prescriptionLin = cnigTarget('prescription-lin', 'gpu_prescription_lin', 'Prescriptions linéaires (CNIG PRESCRIPTION_LIN)', 'MultiLineString', prescriptionColumns);
-export const prescriptionPct = cnigTarget('prescription-pct', 'gpu_prescription_pct', 'Prescriptions ponctuelles (CNIG PRESCRIPTION_PCT)', 'MultiPoint', prescriptionColumns);
-export const infoSurf = cnigTarget('info-surf', 'gpu_info_surf', 'Informations surfaciques (CNIG INFO_SURF)', 'MultiPolygon', infoColumns);
-export const infoLin = cnigTarget('info-lin', 'gpu_info_lin', 'Informations linéaires (CNIG INFO_LIN)', 'MultiLineString', infoColumns);
-export const infoPct = cnigTarget('info-pct', 'gpu_info_pct', 'Informations ponctuelles (CNIG INFO_PCT)', 'MultiPoint', infoColumns);
 
 /** DOC_URBA TYPEDOC (+ INTERCO / SIREN) → the GPU's du_type. */
 export function duType(typedoc: string | null, intercommunal: boolean): string | null {
@@ -173,7 +137,7 @@ async function hasTable(tx: Queryable, name: string): Promise<boolean> {
  * its territory's name from the administrative units when they are loaded. Its perimeter is the
  * geometry importCnigFolder gives each DOC_URBA row (the union of the document's zones).
  */
-async function documentAfterLoad(tx: Queryable, datasetId: string, ctx: ImportContext): Promise<void> {
+export async function documentAfterLoad(tx: Queryable, datasetId: string, ctx: ImportContext): Promise<void> {
   const partition = partitionOf(ctx);
   await tx.query(
     `DELETE FROM gpu_document a USING gpu_document b
@@ -199,41 +163,12 @@ async function documentAfterLoad(tx: Queryable, datasetId: string, ctx: ImportCo
   }
 }
 
-export const document: ImportTarget = {
-  layer: 'gpu.document',
-  title: 'Documents d\u2019urbanisme (CNIG DOC_URBA + DOC_URBA_COM; a whole CNIG folder through importCnigFolder)',
-  table: 'gpu_document',
-  geometry: { column: 'the_geom', type: 'MultiPolygon' },
-  formats: ['CNIG DOC_URBA table (.dbf, with or without geometry)', 'a CNIG document folder (see docs/gpu.md)'],
-  columns: [
-    partitionColumn,
-    { name: 'name', type: 'text', value: (f) => docUrbaOf(f).idurba },
-    { name: 'grid_name', type: 'text', value: (_f, ctx) => partitionOf(ctx).replace(/^(DU|PSMV)_/, '') },
-    {
-      name: 'du_type',
-      type: 'text',
-      value: (f, ctx) => duType(docUrbaOf(f).typedoc, SIREN.test(partitionOf(ctx).replace(/^(DU|PSMV)_/, ''))),
-    },
-    t('typedoc'), t('etat'), t('nomproc'), date('datappro'), date('datefin'), t('siren'), t('interco'),
-    t('nomreg'), t('urlreg'), t('nomplan'), t('urlplan'), t('siteweb'), t('typeref'), date('dateref'),
-  ],
-  datasetId: (ctx) => `gpu.document:${partitionOf(ctx)}`,
-  producer: PRODUCER,
-  licence: LICENCE,
-  afterLoad: documentAfterLoad,
-  // `terroir import gpu.document <folder>`: the whole CNIG folder, layer by layer (cnig.ts; loaded
-  // on use, since cnig.ts itself builds on the targets of this file).
-  importSource: async (db, files, opts) => (await import('./cnig.ts')).importCnigSources(db, files, opts),
-};
-
-export const CNIG_TARGETS: ImportTarget[] = [document, zoneUrba, secteurCc, prescriptionSurf, prescriptionLin, prescriptionPct, infoSurf, infoLin, infoPct];
-
 /* ---------------------------------------------------------------------------------------------
  * API Carto answers
  * ------------------------------------------------------------------------------------------- */
 
 /** gid: the answer's `gid` property, else the number of its GeoServer feature id (`zone_urba.1935465`). */
-function answerGid(f: SourceFeature): number | null {
+export function answerGid(f: SourceFeature): number | null {
   const g = prop(f, 'gid');
   if (g !== undefined && g !== null) return int(g);
   const raw = (f as SourceFeature & { id?: unknown }).id;
@@ -241,59 +176,12 @@ function answerGid(f: SourceFeature): number | null {
   return m ? Number(m[1]) : null; // GeoServer session fids (`document.fid-…`) carry no stable number
 }
 
-const GEOMETRY: Record<string, TargetGeometryType> = { surf: 'MultiPolygon', s: 'MultiPolygon', lin: 'MultiLineString', l: 'MultiLineString', pct: 'MultiPoint', p: 'MultiPoint' };
-
-function answerTarget(l: GpuLayer): ImportTarget {
-  const d = l.descriptor;
-  const suffix = /-(surf|lin|pct|s|l|p)$/.exec(l.route)?.[1];
-  const geometry: TargetGeometryType = suffix ? GEOMETRY[suffix] : 'MultiPolygon';
-  const columns: TargetColumn[] = [{ name: 'gid', type: 'bigint', value: answerGid }];
-  for (const p of d.properties) {
-    if (p.name === 'gid') continue;
-    if (p.sql && p.name !== 'is_rnu') continue; // labels are computed, not stored
-    if (p.type === 'boolean') {
-      columns.push({ name: p.name, type: 'boolean', value: (f) => { const v = prop(f, p.name); return v === null || v === undefined ? null : v === true || v === 'true'; } });
-    } else if (p.type === 'number') {
-      columns.push({ name: p.name, type: 'double precision', value: (f) => num(prop(f, p.name)) });
-    } else if (p.name === 'partition') {
-      columns.push({ name: 'partition', type: 'text', value: (f, ctx) => text(prop(f, 'partition')) ?? partitionOf(ctx) });
-    } else if (p.name === 'suptype') {
-      columns.push({ name: 'suptype', type: 'text', value: (f) => text(prop(f, 'suptype'))?.toLowerCase() ?? null });
-    } else {
-      columns.push({ name: p.name, type: 'text', value: (f) => { const v = prop(f, p.name); return v === null || v === undefined ? null : typeof v === 'string' ? v : String(v); } });
-    }
-  }
-  if (l.route === 'municipality') {
-    // The GPU marks a commune that no longer exists; a missing flag means a current commune.
-    const i = columns.findIndex((c) => c.name === 'is_deleted');
-    columns[i] = { name: 'is_deleted', type: 'boolean', value: (f) => prop(f, 'is_deleted') === true };
-  }
-  const target: ImportTarget = {
-    layer: `${d.id}-apicarto`,
-    title: `${d.title}, from API Carto /api/gpu/${l.route} answers`,
-    table: d.table,
-    geometry: { column: 'the_geom', type: geometry },
-    columns,
-    formats: [`GeoJSON FeatureCollection as answered by API Carto /api/gpu/${l.route}`],
-    // One dataset per answer file (or --option dataset=…): answers overlap, files are the unit.
-    datasetId: (ctx) => `${d.id}:apicarto:${ctx.options.dataset ?? basename(ctx.file)}`,
-    producer: PRODUCER,
-    licence: LICENCE,
-  };
-  if (l.route === 'document') {
-    // A GPU document covers its grid_name when that is a commune: the communes that are not RNU.
-    target.afterLoad = async (tx, datasetId) => {
-      await tx.query('DELETE FROM gpu_document_commune WHERE dataset_id = $1', [datasetId]);
-      await tx.query(
-        `INSERT INTO gpu_document_commune (dataset_id, partition, idurba, insee)
-         SELECT $1, partition, name, grid_name FROM gpu_document WHERE dataset_id = $1 AND grid_name ~ '^([0-9]{5}|2[AB][0-9]{3})$'`,
-        [datasetId],
-      );
-    };
-  }
-  return target;
+/** An API Carto answer's document covers its grid_name when that is a commune: the communes that are not RNU. */
+export async function answerDocumentAfterLoad(tx: Queryable, datasetId: string): Promise<void> {
+  await tx.query('DELETE FROM gpu_document_commune WHERE dataset_id = $1', [datasetId]);
+  await tx.query(
+    `INSERT INTO gpu_document_commune (dataset_id, partition, idurba, insee)
+     SELECT $1, partition, name, grid_name FROM gpu_document WHERE dataset_id = $1 AND grid_name ~ '^([0-9]{5}|2[AB][0-9]{3})$'`,
+    [datasetId],
+  );
 }
-
-export const APICARTO_TARGETS: ImportTarget[] = GPU_LAYERS.map(answerTarget);
-
-export const GPU_IMPORT_TARGETS: ImportTarget[] = [...CNIG_TARGETS, ...APICARTO_TARGETS];

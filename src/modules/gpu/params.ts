@@ -1,26 +1,12 @@
 /**
- * The GPU parameters besides `geom` and paging: `insee` (municipality), `partition` (every other layer)
- * and `categorie` (SUP assiettes and générateurs). The schemas only bound the size; the shapes are
- * checked here so that the 400 says what a valid value looks like (the reference checks `insee` with
- * the rule of §6.2 and lets any string through for the other two, which then match nothing).
+ * The GPU parameters besides `geom` and paging, as the layer definitions declare them: `insee`
+ * (municipality), `partition` (every other layer) and `categorie` (SUP assiettes and générateurs).
+ * The schemas only bound the size; the shapes are checked here so that the 400 says what a valid
+ * value looks like (the reference checks `insee` with the rule of §6.2 and lets any string through
+ * for the other two, which then match nothing).
  */
-import { Type } from 'typebox';
+import type { FilterSpec } from '../../catalog/layer.ts';
 import { invalidParam, type ParamLocation } from '../../http/problems.ts';
-import type { Condition } from '../../features/query.ts';
-import type { GpuFilter } from './layers.ts';
-
-export const FILTER_SCHEMAS = {
-  insee: Type.Optional(Type.String({ maxLength: 20, description: 'INSEE code of the commune (5 characters, e.g. 29158, 2A004).', examples: ['29158'] })),
-  partition: Type.Optional(
-    Type.String({
-      maxLength: 100,
-      description:
-        'GPU partition: DU_<INSEE> (PLU, POS, CC), DU_<SIREN> (PLUi), PSMV_<INSEE>, [<SIREN>_]SUP_<INSEE|département|Rxx|FR>_<catégorie> (SUP).',
-      examples: ['DU_17345'],
-    }),
-  ),
-  categorie: Type.Optional(Type.String({ maxLength: 20, description: 'SUP category of the national nomenclature, any case (e.g. AC1, PM1, A7).', examples: ['AC1'] })),
-} as const;
 
 /**
  * INSEE commune code under the reference's rule (§6.2): 5 characters, upper-cased, the last 3 digits,
@@ -59,17 +45,31 @@ const CATEGORIE_RE = /^[A-Za-z]{1,4}[0-9]{1,2}(?:[A-Za-z]{1,3})?$/;
 
 export function checkCategorie(v: string, location: ParamLocation = 'query'): string {
   if (!CATEGORIE_RE.test(v)) throw invalidParam('categorie', 'expected a SUP category such as AC1, PM1, A7 or EL11', location, v);
-  // The GPU stores suptype in lower case; the reference lower-cases the parameter the same way.
   return v.toLowerCase();
 }
 
-export type FilterInput = { insee?: string; partition?: string; categorie?: string };
+export const INSEE_FILTER: FilterSpec = {
+  maxLength: 20,
+  description: 'INSEE code of the commune (5 characters, e.g. 29158, 2A004).',
+  examples: ['29158'],
+  check: (raw, location) => void checkInsee(raw, location),
+  value: (raw: string) => raw.toUpperCase(),
+};
 
-/** Attribute conditions of one layer's parameters (values bound, columns from code). */
-export function filterConditions(filters: GpuFilter[], input: FilterInput, location: ParamLocation): Condition[] {
-  const where: Condition[] = [];
-  if (filters.includes('insee') && input.insee !== undefined) where.push({ sql: 't.insee', value: checkInsee(input.insee, location) });
-  if (filters.includes('partition') && input.partition !== undefined) where.push({ sql: 't.partition', value: checkPartition(input.partition, location) });
-  if (filters.includes('categorie') && input.categorie !== undefined) where.push({ sql: 't.suptype', value: checkCategorie(input.categorie, location) });
-  return where;
-}
+export const PARTITION_FILTER: FilterSpec = {
+  maxLength: 100,
+  description: 'GPU partition: DU_<INSEE> (PLU, POS, CC), DU_<SIREN> (PLUi), PSMV_<INSEE>, [<SIREN>_]SUP_<INSEE|département|Rxx|FR>_<catégorie> (SUP).',
+  examples: ['DU_17345'],
+  check: (raw, location) => void checkPartition(raw, location),
+};
+
+/** `categorie` filters the SUP category, stored as `suptype`. */
+export const CATEGORIE_FILTER: FilterSpec = {
+  param: 'categorie',
+  maxLength: 20,
+  description: 'SUP category of the national nomenclature, any case (e.g. AC1, PM1, A7).',
+  examples: ['AC1'],
+  check: (raw, location) => void checkCategorie(raw, location),
+  // The GPU stores suptype in lower case; the reference lower-cases the parameter the same way.
+  value: (raw: string) => raw.toLowerCase(),
+};

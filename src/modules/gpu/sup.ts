@@ -1,5 +1,6 @@
 /**
- * Import targets for servitudes d'utilité publique published under the CNIG SUP standard (v2016b):
+ * How servitudes d'utilité publique published under the CNIG SUP standard (v2016b) are read (the
+ * `sup` source of the SUP layers in layers.ts):
  * one shapefile per kind and geometry, `<CATEGORIE>_GENERATEUR_SUP_S|L|P.shp` and
  * `<CATEGORIE>_ASSIETTE_SUP_S|L|P.shp` (e.g. `A7_ASSIETTE_SUP_S.shp`), fields IdGen, IdSup, nomGen,
  * typeGen, modeGenere, srcGeoGen, dateSrcGen… and IdAss, IdGen, nomAss, typeAss, modeGeoAss,
@@ -10,19 +11,19 @@
  * which has one, is loaded from its API Carto answers (`gpu.acte-sup-apicarto`).
  */
 import { basename } from 'node:path';
-import { num, prop, text, type ImportContext, type ImportTarget, type SourceFeature, type TargetColumn, type TargetGeometryType } from '../../import/target.ts';
-import { date, t } from './import.ts';
+import { prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportContext } from '../../import/target.ts';
 import { PARTITION_RE } from './params.ts';
 
-const PRODUCER = 'SUP managers (State services, local authorities, network operators), published on the Géoportail de l\u2019Urbanisme';
-const LICENCE = 'Licence Ouverte 2.0 (Etalab), as published by the Géoportail de l\u2019Urbanisme';
-const FORMATS = ['ESRI Shapefile of the CNIG SUP standard (<CATEGORIE>_GENERATEUR_SUP_S|L|P, <CATEGORIE>_ASSIETTE_SUP_S|L|P), Lambert-93 or the overseas CRS'];
+export const SUP_PRODUCER = 'SUP managers (State services, local authorities, network operators), published on the Géoportail de l\u2019Urbanisme';
+export const SUP_LICENCE = 'Licence Ouverte 2.0 (Etalab), as published by the Géoportail de l\u2019Urbanisme';
+export const SUP_FORMATS = ['ESRI Shapefile of the CNIG SUP standard (<CATEGORIE>_GENERATEUR_SUP_S|L|P, <CATEGORIE>_ASSIETTE_SUP_S|L|P), Lambert-93 or the overseas CRS'];
 
 /** SUP categories as the national nomenclature writes them (A7, AC1, EL11, INT1, PM1bis). */
 const CATEGORIE = /^[A-Za-z]{1,4}[0-9]{1,2}(?:[A-Za-z]{1,3})?$/;
 
 /** `<CATEGORIE>_<KIND>_SUP_<S|L|P>[_…].shp`, any case. */
-function fileRe(kind: 'GENERATEUR' | 'ASSIETTE', geom: 'S' | 'L' | 'P'): RegExp {
+export function supFileRe(kind: 'GENERATEUR' | 'ASSIETTE', geom: 'S' | 'L' | 'P'): RegExp {
   return new RegExp(`^(?:[A-Za-z0-9]{1,12}_)?${kind}_SUP_${geom}(?:_[^.]*)?\\.shp$`, 'i');
 }
 
@@ -49,56 +50,3 @@ export function supPartition(ctx: ImportContext): string {
   if (!PARTITION_RE.test(given) || !/SUP_/.test(given)) throw new Error(`--option partition=${given}: expected [<SIREN>_]SUP_<territory>_<category>`);
   return given;
 }
-
-const n = (name: string): TargetColumn => ({ name, type: 'double precision', value: (f) => num(prop(f, name.toUpperCase())) });
-// One argument only: map() would hand t() the index as a second field name.
-const textOf = (name: string) => t(name);
-
-const COMMON: TargetColumn[] = [
-  { name: 'partition', type: 'text', value: (_f, ctx) => supPartition(ctx) },
-  { name: 'suptype', type: 'text', value: supCategory },
-  textOf('fichier'),
-];
-
-const GENERATEUR: TargetColumn[] = [
-  ...COMMON,
-  ...['idgen', 'idsup', 'nomgen', 'typegen', 'modegenere', 'srcgeogen'].map(textOf),
-  date('datesrcgen'),
-  ...['refbdext', 'idbdext', 'type', 'adresse'].map(textOf),
-];
-const GENERATEUR_EXTRA: Record<'S' | 'L' | 'P', TargetColumn[]> = {
-  S: [...['id_gaspar', 'code_alea', 'url_grisq', 'croisement', 'type_gest', 'type_voie'].map(textOf)],
-  L: [n('diametre'), n('tension'), ...['croisement', 'type_gest', 'type_voie'].map(textOf)],
-  P: [],
-};
-
-const ASSIETTE: TargetColumn[] = [...COMMON, ...['idass', 'idgen', 'nomass', 'typeass', 'modegeoass', 'paramcalc', 'srcgeoass'].map(textOf), date('datesrcass')];
-const ASSIETTE_EXTRA: Record<'S' | 'L' | 'P', TargetColumn[]> = {
-  S: ['angle1', 'angle2', 'rayon', 'h', 'href', 'xdebut', 'xfinal', 'ydebut', 'yfinal', 'largeur'].map(n),
-  L: [],
-  P: [],
-};
-
-const GEOMETRY: Record<'S' | 'L' | 'P', TargetGeometryType> = { S: 'MultiPolygon', L: 'MultiLineString', P: 'MultiPoint' };
-// Agreed in gender: des générateurs ponctuels, des assiettes ponctuelles.
-const SHAPE: Record<'S' | 'L' | 'P', string> = { S: 'surfaciques', L: 'linéaires', P: 'ponctuel' };
-
-function supTarget(kind: 'generateur' | 'assiette', geom: 'S' | 'L' | 'P'): ImportTarget {
-  const route = `${kind}-sup-${geom.toLowerCase()}`;
-  const cnig = `${kind.toUpperCase()}_SUP_${geom}`;
-  return {
-    match: fileRe(kind.toUpperCase() as 'GENERATEUR' | 'ASSIETTE', geom),
-    layer: `gpu.${route}`,
-    title: `${kind === 'generateur' ? 'Générateurs' : 'Assiettes'} ${SHAPE[geom]}${geom === 'P' ? (kind === 'generateur' ? 's' : 'les') : ''} des SUP (CNIG ${cnig})`,
-    table: `gpu_${kind}_sup_${geom.toLowerCase()}`,
-    geometry: { column: 'the_geom', type: GEOMETRY[geom] },
-    columns: kind === 'generateur' ? [...GENERATEUR, ...GENERATEUR_EXTRA[geom]] : [...ASSIETTE, ...ASSIETTE_EXTRA[geom]],
-    formats: FORMATS,
-    // One dataset per layer and partition (a SUP partition names its category).
-    datasetId: (ctx) => `gpu.${route}:${supPartition(ctx)}`,
-    producer: PRODUCER,
-    licence: LICENCE,
-  };
-}
-
-export const SUP_TARGETS: ImportTarget[] = (['generateur', 'assiette'] as const).flatMap((kind) => (['S', 'L', 'P'] as const).map((g) => supTarget(kind, g)));

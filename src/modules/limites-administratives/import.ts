@@ -1,17 +1,19 @@
 import { basename } from 'node:path';
 import type { Database } from '../../db/database.ts';
-import type { ImportOptions, ImportSummary } from '../../import/engine.ts';
-import { ImportError } from '../../import/errors.ts';
+import type { SourceSpec } from '../../catalog/layer.ts';
+import type { ImportOptions, ImportSummary } from '../../import/target.ts';
+import { ImportError } from '../../import/readers/errors.ts';
 import { checksumFiles, resolveSources } from '../../import/sources.ts';
-import { prop, text, type ImportTarget, type SourceFeature } from '../../import/target.ts';
+import { prop, text, type SourceFeature } from '../../import/readers/feature.ts';
 import { loadContours, type AdminLevel, type ContourFeature } from './contours.ts';
 import { loadReference } from './reference.ts';
 import pino from 'pino';
 
 /**
  * Where each level's code is in the published files: ADMIN EXPRESS shapefiles/GeoPackage
- * (INSEE_COM, INSEE_DEP, INSEE_REG, CODE_SIREN), Etalab/france-geojson (`code`), OpenDataSoft
- * georef (`epci_code`, an array).
+ * (INSEE_COM, INSEE_DEP, INSEE_REG, CODE_SIREN; 4.x editions write them in lower case: any case
+ * matches), Etalab/france-geojson (`code`), OpenDataSoft georef (`epci_code`, an array). The one
+ * table of these fields: `terroir import` and `terroir fetch --import` both load through contourSource().
  */
 const CODE_FIELDS: Record<AdminLevel, string[]> = {
   commune: ['INSEE_COM', 'code_insee', 'code', 'insee'],
@@ -27,28 +29,31 @@ function codeOf(level: AdminLevel, f: SourceFeature): string | null {
 
 /**
  * Contours are not rows of their own: they set the geometry of the units the package loaded
- * (loadContours), so the target loads its whole source itself, through the engine's readers, and
- * PostGIS reprojects from the source CRS (.prj, GeoJSON `crs` or --srid).
+ * (loadContours), so the source loads its files itself, through the engine's readers, and PostGIS
+ * reprojects from the source CRS (.prj, GeoJSON `crs` or --srid). `--option edition=` names the
+ * source (the dataset id; default the file name), `--option date=` its vintage: what `terroir fetch
+ * admin-express --import` passes.
  */
-function contourTarget(level: AdminLevel): ImportTarget {
+export function contourSource(level: AdminLevel): SourceSpec {
   const layer = `limites-administratives.${level}`;
+  const match = new RegExp(`^${level === 'epci' ? 'EPCI' : level.toUpperCase()}\\.`, 'i');
+  const producer = 'IGN (ADMIN EXPRESS)';
+  const licence = 'Licence Ouverte 2.0';
   return {
-    layer,
-    title: `Contours: ${level}`,
     table: `limites_${level}`,
-    geometry: { column: 'geom', type: 'MultiPolygon' },
-    columns: [],
+    geometryOnly: true,
+    title: `Contours: ${level}`,
     formats: ['ADMIN EXPRESS shapefile / GeoPackage', 'GeoJSON with a code property'],
     datasetId: (ctx) => `${layer}:${basename(ctx.file)}`,
-    producer: 'IGN (ADMIN EXPRESS)',
-    licence: 'Licence Ouverte 2.0',
-    match: new RegExp(`^${level === 'epci' ? 'EPCI' : level.toUpperCase()}\\.`, 'i'),
+    producer,
+    licence,
+    match,
     async importSource(db: Database, files: string[], opts: ImportOptions): Promise<ImportSummary[]> {
       const t0 = performance.now();
       // Contours attach to the units of the reference package: load it first on a database that has
       // never been served (a no-op taking milliseconds otherwise).
       await loadReference(db, pino({ level: 'warn' }));
-      const resolved = await resolveSources(files, { entry: opts.entry, match: files.some((f) => /\.(zip|gpkg)$/i.test(f)) ? this.match : undefined });
+      const resolved = await resolveSources(files, { entry: opts.entry, match: files.some((f) => /\.(zip|gpkg)$/i.test(f)) ? match : undefined });
       const summaries: ImportSummary[] = [];
       try {
         for (const source of resolved.sources) {
@@ -58,10 +63,10 @@ function contourTarget(level: AdminLevel): ImportTarget {
           const sridNow = () => opts.srid ?? opened.srid() ?? 4326;
           const sums = await checksumFiles(source.files);
           const meta = {
-            source: basename(source.label),
-            producer: opts.producer ?? this.producer,
-            licence: opts.licence ?? this.licence,
-            vintage: opts.vintage ?? null,
+            source: opts.options?.edition ?? basename(source.label),
+            producer: opts.producer ?? producer,
+            licence: opts.licence ?? licence,
+            vintage: opts.vintage ?? opts.options?.date ?? null,
             geometrySrid: sridNow(),
             sourceSrid: sridNow(),
             checksum: sums.checksum,
@@ -103,5 +108,3 @@ function contourTarget(level: AdminLevel): ImportTarget {
     },
   };
 }
-
-export const CONTOUR_TARGETS: ImportTarget[] = (['commune', 'epci', 'departement', 'region'] as const).map(contourTarget);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { formatParam, sendJsonOrCsv, type ResponseFormat } from '../../formats/csv.ts';
 import { invalidParam, notFound } from '../../http/problems.ts';
-import type { TerroirModule } from '../index.ts';
+import type { TerroirModule } from '../module.ts';
 import * as sql from './queries.ts';
 
 /**

@@ -1,20 +1,21 @@
 /**
- * RPG import targets (the declarative contract of src/import/target.ts):
+ * How the RPG's distribution formats are read (the columns and sources of layers.ts use these):
  *
- * - `rpg.parcelle`: 2015+ PARCELLES_GRAPHIQUES (shapefile or GeoJSON; ID_PARCEL, SURF_PARC in ha,
- *   CODE_CULTU, CODE_GROUP, CULTURE_D1, CULTURE_D2), served by /api/rpg/v2;
- * - `rpg.ilot`: 2007–2014 ILOTS_ANONYMES (NUM_ILOT, COMMUNE, FORME_JURI, SURF_DECLA, DEP_RATTAC,
- *   SURF_GRAPH, SURF_CULTU, CODE_CULTU = 2-digit group, NOM_CULTU), served by /api/rpg/v1;
- * - `rpg.parcelle-apicarto` / `rpg.ilot-apicarto`: answers of API Carto itself (GeoJSON with lower-case
- *   property names and GeoServer feature ids `parcelles_graphiques.<n>` / `rpg_<annee>.<n>`), kept with
- *   their feature ids so that Terroir answers the same ids as the reference for the same data.
+ * - 2015+ PARCELLES_GRAPHIQUES (shapefile or GeoJSON; ID_PARCEL, SURF_PARC in ha, CODE_CULTU,
+ *   CODE_GROUP, CULTURE_D1, CULTURE_D2), served by /api/rpg/v2;
+ * - 2007–2014 ILOTS_ANONYMES (NUM_ILOT, COMMUNE, FORME_JURI, SURF_DECLA, DEP_RATTAC, SURF_GRAPH,
+ *   SURF_CULTU, CODE_CULTU = 2-digit group, NOM_CULTU), served by /api/rpg/v1;
+ * - answers of API Carto itself (GeoJSON with lower-case property names and GeoServer feature ids
+ *   `parcelles_graphiques.<n>` / `rpg_<annee>.<n>`), kept with their feature ids so that Terroir
+ *   answers the same ids as the reference for the same data.
  *
  * Only level-1 (anonymous, public) attributes exist here. `--annee` is required for every RPG layer.
  */
-import { num, prop, text, type ImportContext, type ImportTarget, type SourceFeature } from '../../import/target.ts';
+import { num, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
+import type { ImportContext } from '../../import/target.ts';
 
-const PRODUCER = 'ASP / IGN (Registre parcellaire graphique)';
-const LICENCE = 'Licence Ouverte 2.0 (Etalab)';
+export const PRODUCER = 'ASP / IGN (Registre parcellaire graphique)';
+export const LICENCE = 'Licence Ouverte 2.0 (Etalab)';
 /** First campaign of each layer: the 2015 CAP reform replaced îlots by parcels. */
 export const FIRST_ILOT_YEAR = 2007;
 export const LAST_ILOT_YEAR = 2014;
@@ -51,7 +52,7 @@ function normaliseDep(v: string): string | null {
 }
 
 /** `<layer>:<annee>[:R<région>][:D<dép>]`: one dataset per campaign and published file extent. */
-function datasetIdFor(base: string, ctx: ImportContext, min: number, max: number, suffix?: string): string {
+export function datasetIdFor(base: string, ctx: ImportContext, min: number, max: number, suffix?: string): string {
   const parts = [base, String(campagneOf(ctx, min, max, base))];
   const r = regionOption(ctx);
   if (r) parts.push(r);
@@ -62,20 +63,20 @@ function datasetIdFor(base: string, ctx: ImportContext, min: number, max: number
 }
 
 /** The number of a GeoServer feature id (`parcelles_graphiques.4291895` → 4291895), if the reader kept it. */
-function featureIdNumber(f: SourceFeature): number | null {
+export function featureIdNumber(f: SourceFeature): number | null {
   const raw = (f as SourceFeature & { id?: unknown }).id ?? prop(f, 'id', 'fid', 'gid');
   if (raw === undefined || raw === null || raw === '') return null;
   const m = /(?:^|\.)(\d{1,15})$/.exec(String(raw).trim());
   return m ? Number(m[1]) : null;
 }
 
-function required(v: string | null, field: string): string {
+export function required(v: string | null, field: string): string {
   if (v === null) throw new Error(`${field} is missing`);
   return v;
 }
 
 /** ID_PARCEL is a decimal number in every edition; it doubles as the stable feature id number. */
-function idParcel(f: SourceFeature): string {
+export function idParcel(f: SourceFeature): string {
   const v = required(text(prop(f, 'ID_PARCEL')), 'ID_PARCEL');
   // DBF numeric fields may arrive as numbers ("2835674.0" never happens for N(…,0), but be tolerant).
   const s = /^\d+\.0*$/.test(v) ? v.replace(/\.0*$/, '') : v;
@@ -84,67 +85,28 @@ function idParcel(f: SourceFeature): string {
 }
 
 /** Codes stored as text even when a DBF declares them numeric (CODE_GROUP 18 → '18'). */
-function code(f: SourceFeature, field: string): string | null {
+export function code(f: SourceFeature, field: string): string | null {
   const v = prop(f, field);
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : (() => { throw new Error(`${field} is not a code: ${v}`); })();
   return text(v);
 }
 
-function parcelColumns(gid: (f: SourceFeature) => number): ImportTarget['columns'] {
-  return [
-    { name: 'campagne', type: 'integer', value: (_f, ctx) => ctx.campagne },
-    { name: 'gid', type: 'bigint', value: gid },
-    { name: 'id_parcel', type: 'text', value: (f) => idParcel(f) },
-    {
-      name: 'surf_parc',
-      type: 'double precision',
-      value: (f) => {
-        const v = num(prop(f, 'SURF_PARC'));
-        if (v !== null && v < 0) throw new Error(`SURF_PARC is negative: ${v}`);
-        return v;
-      },
-    },
-    { name: 'code_cultu', type: 'text', value: (f) => code(f, 'CODE_CULTU')?.toUpperCase() ?? null },
-    { name: 'code_group', type: 'text', value: (f) => code(f, 'CODE_GROUP') },
-    { name: 'culture_d1', type: 'text', value: (f) => code(f, 'CULTURE_D1')?.toUpperCase() ?? null },
-    { name: 'culture_d2', type: 'text', value: (f) => code(f, 'CULTURE_D2')?.toUpperCase() ?? null },
-    { name: 'region', type: 'text', value: (_f, ctx) => regionOption(ctx) },
-    { name: 'departement', type: 'text', value: (_f, ctx) => depOption(ctx) },
-  ];
-}
+/** A code read upper-cased (crop codes: `pph` → `PPH`). */
+export const upperCode = (field: string) => (f: SourceFeature) => code(f, field)?.toUpperCase() ?? null;
 
-export const rpgParcelle: ImportTarget = {
-  layer: 'rpg.parcelle',
-  title: 'RPG — parcelles graphiques (2015 and later)',
-  table: 'rpg_parcelle',
-  geometry: { column: 'geom', type: 'MultiPolygon' },
-  formats: ['ESRI Shapefile (PARCELLES_GRAPHIQUES.shp, Lambert-93 or overseas CRS)', 'GeoJSON'],
-  requiresCampagne: true,
-  columns: parcelColumns((f) => Number(idParcel(f))),
-  datasetId: (ctx) => datasetIdFor('rpg.parcelle', ctx, FIRST_PARCEL_YEAR, 9999),
-  producer: PRODUCER,
-  licence: LICENCE,
-};
-
-/** Recorded API Carto v2 answers: same fields in lower case, feature id number kept as gid. */
-export const rpgParcelleApicarto: ImportTarget = {
-  ...rpgParcelle,
-  layer: 'rpg.parcelle-apicarto',
-  title: 'RPG — parcelles graphiques, from API Carto /api/rpg/v2 answers',
-  formats: ['GeoJSON FeatureCollection as answered by API Carto /api/rpg/v2'],
-  columns: parcelColumns((f) => featureIdNumber(f) ?? Number(idParcel(f))),
-  datasetId: (ctx) => datasetIdFor('rpg.parcelle', ctx, FIRST_PARCEL_YEAR, 9999, 'apicarto'),
-};
-
-/** Surfaces in ha, published with 2 decimals (the reference answers them as strings such as "1.90"). */
-function hectares(f: SourceFeature, field: string): number | null {
+/** A surface in ha, never negative (published with 2 decimals; the reference answers îlot ones as strings such as "1.90"). */
+export const hectares = (field: string) => (f: SourceFeature) => {
   const v = num(prop(f, field));
   if (v !== null && v < 0) throw new Error(`${field} is negative: ${v}`);
   return v;
-}
+};
+
+/** --option region / dep: the published extent of the file, when given. */
+export const regionOf = (_f: SourceFeature, ctx: ImportContext) => regionOption(ctx);
+export const depOf = (_f: SourceFeature, ctx: ImportContext) => depOption(ctx);
 
 /** NUM_ILOT `029-19860` → stable id 29_000019860 (département number × 1e9 + îlot number). */
-function ilotGid(f: SourceFeature): number {
+export function ilotGid(f: SourceFeature): number {
   const n = required(text(prop(f, 'NUM_ILOT')), 'NUM_ILOT');
   const m = /^0?(\d{2,3}|2[AB])-(\d{1,9})$/i.exec(n);
   if (!m) throw new Error(`NUM_ILOT is not <département>-<number>: ${JSON.stringify(n)}`);
@@ -153,81 +115,37 @@ function ilotGid(f: SourceFeature): number {
   return depNum * 1e9 + Number(m[2]);
 }
 
-function ilotColumns(gid: (f: SourceFeature) => number): ImportTarget['columns'] {
-  return [
-    { name: 'campagne', type: 'integer', value: (_f, ctx) => ctx.campagne },
-    { name: 'gid', type: 'bigint', value: gid },
-    { name: 'num_ilot', type: 'text', value: (f) => required(text(prop(f, 'NUM_ILOT')), 'NUM_ILOT') },
-    {
-      name: 'commune',
-      type: 'text',
-      value: (f) => {
-        const c = code(f, 'COMMUNE');
-        if (c === null) return null;
-        const s = /^\d{4}$/.test(c) ? `0${c}` : c.toUpperCase();
-        if (!/^(\d{5}|2[AB]\d{3})$/.test(s)) throw new Error(`COMMUNE is not an INSEE code: ${JSON.stringify(c)}`);
-        return s;
-      },
-    },
-    { name: 'forme_juri', type: 'text', value: (f) => text(prop(f, 'FORME_JURI')) },
-    { name: 'surf_decla', type: 'double precision', value: (f) => hectares(f, 'SURF_DECLA') },
-    {
-      name: 'dep_rattac',
-      type: 'text',
-      value: (f) => {
-        const d = code(f, 'DEP_RATTAC');
-        return d !== null && /^\d{1,2}$/.test(d) ? d.padStart(3, '0') : d; // published as '029'
-      },
-    },
-    { name: 'surf_graph', type: 'double precision', value: (f) => hectares(f, 'SURF_GRAPH') },
-    { name: 'surf_cultu', type: 'double precision', value: (f) => hectares(f, 'SURF_CULTU') },
-    {
-      name: 'code_cultu',
-      type: 'text',
-      value: (f) => {
-        const c = code(f, 'CODE_CULTU');
-        if (c === null) return null;
-        if (!/^\d{1,2}$/.test(c)) throw new Error(`CODE_CULTU is not a 2-digit crop group: ${JSON.stringify(c)}`);
-        return c.padStart(2, '0'); // groups are published as '01'…'28'
-      },
-    },
-    { name: 'nom_cultu', type: 'text', value: (f) => text(prop(f, 'NOM_CULTU')) },
-    {
-      name: 'departement',
-      type: 'text',
-      value: (f, ctx) => {
-        const c = text(prop(f, 'COMMUNE'));
-        if (c && /^\d{4,5}$|^2[AB]\d{3}$/i.test(c)) {
-          const s = c.length === 4 ? `0${c}` : c.toUpperCase();
-          return s.startsWith('97') ? s.slice(0, 3) : s.slice(0, 2);
-        }
-        return depOption(ctx);
-      },
-    },
-  ];
+export const numIlot = (f: SourceFeature) => required(text(prop(f, 'NUM_ILOT')), 'NUM_ILOT');
+
+/** COMMUNE as an INSEE code (DBF numbers lose the leading zero: 9158 → 09158). */
+export function ilotCommune(f: SourceFeature): string | null {
+  const c = code(f, 'COMMUNE');
+  if (c === null) return null;
+  const s = /^\d{4}$/.test(c) ? `0${c}` : c.toUpperCase();
+  if (!/^(\d{5}|2[AB]\d{3})$/.test(s)) throw new Error(`COMMUNE is not an INSEE code: ${JSON.stringify(c)}`);
+  return s;
 }
 
-export const rpgIlot: ImportTarget = {
-  layer: 'rpg.ilot',
-  title: 'RPG — îlots anonymes (2007–2014)',
-  table: 'rpg_ilot',
-  geometry: { column: 'geom', type: 'MultiPolygon' },
-  formats: ['ESRI Shapefile (ILOTS_ANONYMES.shp, Lambert-93 or overseas CRS)', 'GeoJSON'],
-  requiresCampagne: true,
-  columns: ilotColumns(ilotGid),
-  datasetId: (ctx) => datasetIdFor('rpg.ilot', ctx, FIRST_ILOT_YEAR, LAST_ILOT_YEAR),
-  producer: PRODUCER,
-  licence: LICENCE,
-};
+/** DEP_RATTAC as published: '029'. */
+export function depRattac(f: SourceFeature): string | null {
+  const d = code(f, 'DEP_RATTAC');
+  return d !== null && /^\d{1,2}$/.test(d) ? d.padStart(3, '0') : d;
+}
 
-/** Recorded API Carto v1 answers (`rpg_<annee>.<n>` ids, every value a string). */
-export const rpgIlotApicarto: ImportTarget = {
-  ...rpgIlot,
-  layer: 'rpg.ilot-apicarto',
-  title: 'RPG — îlots anonymes, from API Carto /api/rpg/v1 answers',
-  formats: ['GeoJSON FeatureCollection as answered by API Carto /api/rpg/v1'],
-  columns: ilotColumns((f) => featureIdNumber(f) ?? ilotGid(f)),
-  datasetId: (ctx) => datasetIdFor('rpg.ilot', ctx, FIRST_ILOT_YEAR, LAST_ILOT_YEAR, 'apicarto'),
-};
+/** CODE_CULTU of an îlot: the 2-digit crop group, '01'…'28'. */
+export function ilotGroup(f: SourceFeature): string | null {
+  const c = code(f, 'CODE_CULTU');
+  if (c === null) return null;
+  if (!/^\d{1,2}$/.test(c)) throw new Error(`CODE_CULTU is not a 2-digit crop group: ${JSON.stringify(c)}`);
+  return c.padStart(2, '0');
+}
 
-export const RPG_IMPORT_TARGETS: ImportTarget[] = [rpgParcelle, rpgIlot, rpgParcelleApicarto, rpgIlotApicarto];
+/** The département of an îlot: from COMMUNE, else --option dep. */
+export function ilotDepartement(f: SourceFeature, ctx: ImportContext): string | null {
+  const c = text(prop(f, 'COMMUNE'));
+  if (c && /^\d{4,5}$|^2[AB]\d{3}$/i.test(c)) {
+    const s = c.length === 4 ? `0${c}` : c.toUpperCase();
+    return s.startsWith('97') ? s.slice(0, 3) : s.slice(0, 2);
+  }
+  return depOption(ctx);
+}

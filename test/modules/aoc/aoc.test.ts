@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { assertProblem, testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
-import { IMPORT_TARGETS } from '../../../src/import/targets.ts';
-import type { SourceFeature } from '../../../src/import/target.ts';
-import { aocAppellationViticole } from '../../../src/modules/aoc/import.ts';
+import { IMPORT_TARGETS } from '../../helpers/catalog.ts';
+import type { SourceFeature } from '../../../src/import/readers/feature.ts';
+import { aocAppellationViticole } from '../../../src/modules/aoc/layers.ts';
 import { importFeatures, importFiles } from '../../../src/import/engine.ts';
 
 // Chapelle-Chambertin (shared sample) and its neighbour Griotte-Chambertin (fixture copied from the

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testApp, type TestApp } from '../../helpers/app.ts';
 import { skipWithoutShared } from '../../helpers/shared.ts';
-import { cadastreParcelle } from '../../../src/modules/cadastre/import.ts';
+import { cadastreParcelle } from '../../../src/modules/cadastre/layers.ts';
 import { importBuilt, importSamples, SAMPLES, square } from './fixtures.ts';
 
 let t: TestApp;

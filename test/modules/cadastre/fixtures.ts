@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { Database } from '../../../src/db/database.ts';
 import { importFeatures, importFiles, type ImportSummary } from '../../../src/import/engine.ts';
-import type { ImportTarget, SourceFeature } from '../../../src/import/target.ts';
-import { cadastreCommune, cadastreDivision, cadastreFeuille, cadastreLocalisant, cadastreParcelle } from '../../../src/modules/cadastre/import.ts';
+import type { SourceFeature } from '../../../src/import/readers/feature.ts';
+import type { ImportTarget } from '../../../src/import/target.ts';
+import { cadastreCommune, cadastreDivision, cadastreFeuille, cadastreLocalisant, cadastreParcelle } from '../../../src/modules/cadastre/layers.ts';
 import { sharedPath } from '../../helpers/shared.ts';
 
 export const SAMPLES = {

@@ -14,7 +14,7 @@ import { testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
 import { importFiles } from '../../../src/import/engine.ts';
-import { IMPORT_TARGETS } from '../../../src/import/targets.ts';
+import { IMPORT_TARGETS } from '../../helpers/catalog.ts';
 import { gpuLayer } from '../../../src/modules/gpu/layers.ts';
 
 const DIR = sharedPath('data', 'apicarto', 'gpu');

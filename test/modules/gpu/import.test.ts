@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
-import { importCnigFolder, scanCnigFolder } from '../../../src/modules/gpu/cnig.ts';
+import { scanCnigFolder } from '../../../src/modules/gpu/cnig.ts';
+import { importCnigFolder } from '../../../src/modules/gpu/layers.ts';
 import { importFiles } from '../../../src/import/engine.ts';
-import { IMPORT_TARGETS } from '../../../src/import/targets.ts';
+import { IMPORT_TARGETS } from '../../helpers/catalog.ts';
 import { cnigCode, cnigDate, documentPartition } from '../../../src/modules/gpu/import.ts';
 
 const PLU = sharedPath('data', 'urbanisme', '30014_PLU_20171013');

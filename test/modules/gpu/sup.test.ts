@@ -10,8 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { importFiles } from '../../../src/import/engine.ts';
-import { ImportError } from '../../../src/import/errors.ts';
-import { IMPORT_TARGETS } from '../../../src/import/targets.ts';
+import { ImportError } from '../../../src/import/readers/errors.ts';
+import { IMPORT_TARGETS } from '../../helpers/catalog.ts';
 import { tempDir, writeShapefile } from '../../import/helpers.ts';
 
 let t: TestApp;

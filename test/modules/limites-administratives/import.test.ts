@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BACKEND } from '../../helpers/db.ts';
 import { testApp, type TestApp } from '../../helpers/app.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
-import { IMPORT_TARGETS } from '../../../src/import/targets.ts';
+import { IMPORT_TARGETS } from '../../helpers/catalog.ts';
 import { MODULES } from '../../../src/modules/index.ts';
 
 let t: TestApp;

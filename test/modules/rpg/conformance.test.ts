@@ -10,7 +10,7 @@ import { testApp, type TestApp } from '../../helpers/app.ts';
 import { assertClose } from '../../helpers/geometry.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
-import { rpgIlotApicarto, rpgParcelleApicarto } from '../../../src/modules/rpg/import.ts';
+import { rpgIlotApicarto, rpgParcelleApicarto } from '../../../src/modules/rpg/layers.ts';
 import { importFiles } from '../../../src/import/engine.ts';
 
 const skip = skipWithoutShared('data', 'apicarto', 'rpg', 'raw', '_requests.json');

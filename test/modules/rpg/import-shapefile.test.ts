@@ -13,7 +13,7 @@ import { assertClose } from '../../helpers/geometry.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
 import { importFiles } from '../../../src/import/engine.ts';
-import { rpgIlot, rpgParcelle } from '../../../src/modules/rpg/import.ts';
+import { rpgIlot, rpgParcelle } from '../../../src/modules/rpg/layers.ts';
 
 const skip = skipWithoutShared('data', 'apicarto', 'rpg', 'raw', '_requests.json');
 const fixture = (p: string) => fileURLToPath(new URL(`./fixtures/${p}`, import.meta.url));

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshDb } from '../../helpers/db.ts';
-import { IMPORT_TARGETS } from '../../../src/import/targets.ts';
-import type { ImportContext, SourceFeature } from '../../../src/import/target.ts';
-import { rpgIlot, rpgIlotApicarto, rpgParcelle, rpgParcelleApicarto } from '../../../src/modules/rpg/import.ts';
+import { IMPORT_TARGETS } from '../../helpers/catalog.ts';
+import type { SourceFeature } from '../../../src/import/readers/feature.ts';
+import type { ImportContext } from '../../../src/import/target.ts';
+import { rpgIlot, rpgIlotApicarto, rpgParcelle, rpgParcelleApicarto } from '../../../src/modules/rpg/layers.ts';
 
 const ctx = (campagne?: number, options: Record<string, string> = {}): ImportContext => ({ file: 'x.shp', srid: 2154, campagne, options });
 const feat = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}): SourceFeature =>

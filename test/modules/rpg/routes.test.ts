@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { assertProblem, testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
-import { rpgIlotApicarto, rpgParcelleApicarto } from '../../../src/modules/rpg/import.ts';
+import { rpgIlotApicarto, rpgParcelleApicarto } from '../../../src/modules/rpg/layers.ts';
 import { importFiles } from '../../../src/import/engine.ts';
 
 const skip = skipWithoutShared('data', 'apicarto', 'rpg', 'rpg-v2-2020-penmarch.geojson');

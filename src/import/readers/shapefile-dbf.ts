@@ -9,7 +9,7 @@
  * a wrong encoding must not load silently as mojibake.
  */
 import iconv from 'iconv-lite';
-import { SourceError } from '../import/errors.ts';
+import { SourceError } from './errors.ts';
 
 export interface DbfField {
   name: string;

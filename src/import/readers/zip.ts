@@ -6,7 +6,7 @@
  */
 import yauzl from 'yauzl';
 import type { Readable } from 'node:stream';
-import type { ByteSource } from '../import/bytes.ts';
+import type { ByteSource } from './bytes.ts';
 
 export interface ZipMember {
   /** Path inside the archive, with `/` separators. */

@@ -2,17 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readShapefile, decodeShape, shapeToWkb, shapefileWkb, type ShapefileState } from '../../src/formats/shapefile.ts';
-import { geojsonToWkb } from '../../src/import/wkb.ts';
-import { encodingFromCpg } from '../../src/formats/shapefile-dbf.ts';
-import { fileSource } from '../../src/import/bytes.ts';
-import { SourceError } from '../../src/import/errors.ts';
-import type { SourceFeature } from '../../src/import/target.ts';
-import { resolveSources } from '../../src/import/sources.ts';
-import { skipWithoutShared, sharedPath } from '../helpers/shared.ts';
-import { ZONE_FIELDS, tempDir, writeShapefile } from '../import/helpers.ts';
+import { readShapefile, decodeShape, shapeToWkb, shapefileWkb, type ShapefileState } from '../../../src/import/readers/shapefile.ts';
+import { geojsonToWkb } from '../../../src/import/wkb.ts';
+import { encodingFromCpg } from '../../../src/import/readers/shapefile-dbf.ts';
+import { fileSource } from '../../../src/import/readers/bytes.ts';
+import { SourceError } from '../../../src/import/readers/errors.ts';
+import type { SourceFeature } from '../../../src/import/readers/feature.ts';
+import { resolveSources } from '../../../src/import/sources.ts';
+import { skipWithoutShared, sharedPath } from '../../helpers/shared.ts';
+import { ZONE_FIELDS, tempDir, writeShapefile } from '../helpers.ts';
 
-const FIX = new URL('../fixtures/import/', import.meta.url).pathname;
+const FIX = new URL('../../fixtures/import/', import.meta.url).pathname;
 const NAMES = ["Étang de l'Œuvre", 'Prés du Château', 'Noué-sur-Aÿ'];
 
 async function readAll(shp: string, dbf: string, encoding?: string, state: ShapefileState = {}): Promise<SourceFeature[]> {

@@ -13,8 +13,8 @@
  * the database (uncommitted writes of an open session: checkpoint it first), WITHOUT ROWID tables.
  */
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { SourceError } from '../import/errors.ts';
-import type { SourceFeature } from '../import/target.ts';
+import { SourceError } from './errors.ts';
+import type { SourceFeature } from './feature.ts';
 
 type Geometry = SourceFeature['geometry'];
 

@@ -13,9 +13,9 @@
  */
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { counted, type ByteSource } from '../import/bytes.ts';
-import { SourceError } from '../import/errors.ts';
-import type { SourceFeature } from '../import/target.ts';
+import { counted, type ByteSource } from './bytes.ts';
+import { SourceError } from './errors.ts';
+import type { SourceFeature } from './feature.ts';
 
 export interface GeojsonState {
   /** The top-level `crs` member once seen (undefined: none so far). */

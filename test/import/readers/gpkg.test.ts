@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync, copyFileSync, truncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTableColumns, gpkgFeatureWkb, openGpkg } from '../../src/formats/gpkg.ts';
-import { geojsonToWkb } from '../../src/import/wkb.ts';
-import { resolveSources } from '../../src/import/sources.ts';
-import { SourceError } from '../../src/import/errors.ts';
-import type { SourceFeature } from '../../src/import/target.ts';
-import { tempDir } from '../import/helpers.ts';
+import { createTableColumns, gpkgFeatureWkb, openGpkg } from '../../../src/import/readers/gpkg.ts';
+import { geojsonToWkb } from '../../../src/import/wkb.ts';
+import { resolveSources } from '../../../src/import/sources.ts';
+import { SourceError } from '../../../src/import/readers/errors.ts';
+import type { SourceFeature } from '../../../src/import/readers/feature.ts';
+import { tempDir } from '../helpers.ts';
 
-const FIX = new URL('../fixtures/import/', import.meta.url).pathname;
+const FIX = new URL('../../fixtures/import/', import.meta.url).pathname;
 const HAS_OGR = spawnSync('ogr2ogr', ['--version']).status === 0;
 
 test('GeoPackage layers, CRS, columns and features (GDAL-written, two layers)', () => {

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openZip } from '../../src/formats/zip.ts';
-import { readAll } from '../../src/import/bytes.ts';
-import { tempDir } from '../import/helpers.ts';
+import { openZip } from '../../../src/import/readers/zip.ts';
+import { readAll } from '../../../src/import/readers/bytes.ts';
+import { tempDir } from '../helpers.ts';
 
-const FIX = new URL('../fixtures/import/', import.meta.url).pathname;
+const FIX = new URL('../../fixtures/import/', import.meta.url).pathname;
 
 test('zip members are listed and streamed (several open at once)', async () => {
   const z = await openZip(join(FIX, 'zones-latin1.zip'));

@@ -1,4 +1,4 @@
-import type { FeaturePage } from '../features/query.ts';
+import type { FeaturePage } from './query.ts';
 
 export interface Link {
   href: string;

@@ -6,9 +6,9 @@
  * Corruption is reported, never papered over: a truncated .dbf or .shp, a .shp and .dbf that do not
  * have the same number of records, or an undecodable geometry record fail with the feature number.
  */
-import { ByteReader, counted, type ByteSource } from '../import/bytes.ts';
-import { SourceError } from '../import/errors.ts';
-import type { SourceFeature } from '../import/target.ts';
+import { ByteReader, counted, type ByteSource } from './bytes.ts';
+import { SourceError } from './errors.ts';
+import type { SourceFeature } from './feature.ts';
 import { DbfText, decodeRecord, encodingFromLdid, parseDbfHeader } from './shapefile-dbf.ts';
 
 type Position = [number, number];

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FeatureCollectionScanner, readGeojson, type GeojsonState } from '../../src/formats/geojson.ts';
-import { fileSource } from '../../src/import/bytes.ts';
-import { SourceError } from '../../src/import/errors.ts';
-import type { SourceFeature } from '../../src/import/target.ts';
-import { skipWithoutShared, sharedPath } from '../helpers/shared.ts';
-import { tempDir } from '../import/helpers.ts';
+import { FeatureCollectionScanner, readGeojson, type GeojsonState } from '../../../src/import/readers/geojson.ts';
+import { fileSource } from '../../../src/import/readers/bytes.ts';
+import { SourceError } from '../../../src/import/readers/errors.ts';
+import type { SourceFeature } from '../../../src/import/readers/feature.ts';
+import { skipWithoutShared, sharedPath } from '../../helpers/shared.ts';
+import { tempDir } from '../helpers.ts';
 
 const feature = (i: number, extra: Record<string, unknown> = {}) => ({
   type: 'Feature',

@@ -1,0 +1,56 @@
+/**
+ * What OGC API Features and vector tiles read of a layer, derived from its definition (never
+ * declared again): the queryables (OGC API Features Part 3: the properties a client may filter on,
+ * each a column compared as stored), the schema of a feature's properties (Part 5, "returnables"),
+ * and the properties a vector tile carries.
+ */
+import { INPUT_GEOM, type LayerProperty } from './sql.ts';
+import type { LayerDescriptor, PropertyType } from './types.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+const GEOJSON_SCHEMA: Record<string, string> = {
+  Point: 'https://geojson.org/schema/Point.json',
+  MultiPoint: 'https://geojson.org/schema/MultiPoint.json',
+  MultiLineString: 'https://geojson.org/schema/MultiLineString.json',
+  MultiPolygon: 'https://geojson.org/schema/MultiPolygon.json',
+  Geometry: 'https://geojson.org/schema/Geometry.json',
+};
+
+/** The JSON Schema of one served property (nullable: any attribute may be absent from a source). */
+function propertySchemaOf(p: LayerProperty): JsonSchema {
+  return { title: p.name, type: [p.type satisfies PropertyType, 'null'] };
+}
+
+function geometrySchema(layer: LayerDescriptor): JsonSchema {
+  return { title: layer.geometry.name, 'x-ogc-role': 'primary-geometry', format: `geometry-${layer.geometry.type.toLowerCase()}`, $ref: GEOJSON_SCHEMA[layer.geometry.type] };
+}
+
+/** A property served as its stored column, unchanged: comparable in SQL as the client sees it. */
+function isPlainColumn(layer: LayerDescriptor, p: LayerProperty): boolean {
+  return layer.columns.some((c) => p.sql === `t."${c.name}"`);
+}
+
+/** OGC API Features Part 3 queryables: the plain-column properties and the geometry. */
+export function queryables(layer: LayerDescriptor, id = `${layer.id}/queryables`): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const p of layer.properties) if (isPlainColumn(layer, p)) properties[p.name] = propertySchemaOf(p);
+  properties[layer.geometry.name] = geometrySchema(layer);
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, type: 'object', title: layer.title, properties, additionalProperties: false };
+}
+
+/** The schema of a feature's properties as answered, in the answer's order, and its geometry. */
+export function propertySchema(layer: LayerDescriptor, id = `${layer.id}/schema`): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const p of layer.properties) properties[p.name] = { ...propertySchemaOf(p), 'x-ogc-propertySeq': Object.keys(properties).length + 1 };
+  properties[layer.geometry.name] = geometrySchema(layer);
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, type: 'object', title: layer.title, description: layer.description, properties };
+}
+
+/**
+ * The properties of a vector tile feature: every served property that does not depend on a
+ * request's geometry (a tile has none), with the SQL that computes it over the alias `t`.
+ */
+export function tileProperties(layer: LayerDescriptor): LayerProperty[] {
+  return layer.properties.filter((p) => !p.sql.includes(INPUT_GEOM));
+}

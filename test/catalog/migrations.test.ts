@@ -1,0 +1,66 @@
+/**
+ * Every layer definition against the table its migration created, on this backend: same columns,
+ * same SQL types, same geometry type and SRID (information_schema, geometry_columns). A column added
+ * to a migration and not to its definition (or the reverse) fails here, naming both.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkLayerTable } from '../../src/catalog/check.ts';
+import { defineLayer } from '../../src/catalog/layer.ts';
+import { integer, text } from '../../src/catalog/fields.ts';
+import { BACKEND, freshDb, type TestDb } from '../helpers/db.ts';
+import { CATALOG } from '../helpers/catalog.ts';
+
+let t: TestDb;
+before(async () => {
+  t = await freshDb();
+});
+after(async () => t?.close());
+
+test(`${BACKEND}: every layer of the catalogue matches its migrated table or view`, async () => {
+  const layers = CATALOG.all();
+  assert.ok(layers.length >= 29, `${layers.length} layers`);
+  const problems: string[] = [];
+  for (const layer of layers) problems.push(...(await checkLayerTable(t.db, layer)).map((p) => `${layer.id}: ${p}`));
+  assert.deepEqual(problems, []);
+});
+
+test(`${BACKEND}: every import target's columns and geometry exist in the table it writes, with the declared types`, async () => {
+  const problems: string[] = [];
+  for (const target of CATALOG.targets()) {
+    const cols = await t.db.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
+      [target.table],
+    );
+    const types = new Map(cols.map((c) => [c.column_name, c.data_type]));
+    for (const c of target.columns) if (types.get(c.name) !== c.type) problems.push(`${target.layer}: ${target.table}.${c.name} is ${types.get(c.name)}, the target writes ${c.type}`);
+    const [g] = await t.db.query<{ type: string; srid: number }>(
+      'SELECT type, srid FROM geometry_columns WHERE f_table_schema = current_schema() AND f_table_name = $1 AND f_geometry_column = $2',
+      [target.table, target.geometry.column],
+    );
+    if (!g || g.srid !== 4326 || g.type !== target.geometry.type.toUpperCase()) problems.push(`${target.layer}: ${target.table}.${target.geometry.column} is ${JSON.stringify(g)}`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test(`${BACKEND}: a definition that disagrees with its table is told column by column`, async () => {
+  await t.db.exec(`CREATE TABLE test_catalog_check (dataset_id text NOT NULL, code text, rang bigint, extra text, geom geometry(MultiPoint, 4326))`);
+  const layer = defineLayer({
+    id: 'test.check',
+    title: 'Check',
+    description: 'A definition that drifted from its table.',
+    table: 'test_catalog_check',
+    geometry: { type: 'MultiPolygon' },
+    idColumn: 'code',
+    featureId: { prefix: 'check' },
+    access: 'public',
+    fields: { code: text(), rang: integer(), missing: text() },
+  });
+  assert.deepEqual((await checkLayerTable(t.db, layer)).sort(), [
+    'test_catalog_check.extra: text in the table, not declared',
+    'test_catalog_check.geom: declared geometry(MultiPolygon, 4326), the table has geometry(MULTIPOINT, 4326)',
+    'test_catalog_check.missing: declared text, not in the table',
+    'test_catalog_check.rang: declared integer, the table has bigint',
+  ]);
+  assert.deepEqual(await checkLayerTable(t.db, { ...layer, table: 'test_catalog_none' }), ['test_catalog_none: no such table or view']);
+});
