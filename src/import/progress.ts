@@ -14,6 +14,7 @@ export interface ProgressReporter {
 
 const PHASE: Record<ImportProgress['phase'], string> = {
   read: 'reading',
+  wait: 'waiting for another import of this dataset',
   transform: 'reprojecting (PostGIS)',
   swap: 'swapping into the table',
   done: 'done',
