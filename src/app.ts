@@ -13,6 +13,8 @@ import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { installInputGuards } from './http/input.ts';
 import { serverOptions } from './http/server-options.ts';
+import { installDeadlines } from './http/deadline.ts';
+import { Lane, runWithQueryContext } from './db/context.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
@@ -82,6 +84,9 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   });
   installErrorHandling(app);
   installInputGuards(app);
+  // Deadline, client-disconnect cancellation and the heavy lane (docs/hardening.md).
+  const lane = new Lane(config.heavyConcurrency, config.heavyQueue);
+  installDeadlines(app, { deadlineMs: config.deadlineMs, enter: (signal, deadline, next) => runWithQueryContext({ signal, deadline, lane, heavy: false }, next) });
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
   app.removeContentTypeParser('text/plain');
   // Access control (src/auth): one set of global hooks reading every route's `config.access`.
