@@ -12,6 +12,8 @@ import type { AccessRule } from './auth/access.ts';
 import { accessControl, SECURITY_SCHEMES, type AccessOptions } from './auth/plugin.ts';
 import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
+import { installMethodNotAllowed } from './http/method-not-allowed.ts';
+import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
@@ -81,6 +83,7 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
     done(null, payload);
   });
   installErrorHandling(app);
+  installMethodNotAllowed(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
   app.removeContentTypeParser('text/plain');
   // Access control (src/auth): one set of global hooks reading every route's `config.access`.
@@ -108,6 +111,7 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   });
   registerDocs(app, modules.map((m) => m.name));
   registerHealth(app);
+  registerOutOfScope(app);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
   await app.ready();
   return app;
