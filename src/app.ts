@@ -13,6 +13,8 @@ import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { installInputGuards } from './http/input.ts';
 import { serverOptions } from './http/server-options.ts';
+import { installMethodNotAllowed } from './http/method-not-allowed.ts';
+import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
@@ -82,6 +84,7 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   });
   installErrorHandling(app);
   installInputGuards(app);
+  installMethodNotAllowed(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
   app.removeContentTypeParser('text/plain');
   // Access control (src/auth): one set of global hooks reading every route's `config.access`.
@@ -109,6 +112,7 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   });
   registerDocs(app, modules.map((m) => m.name));
   registerHealth(app);
+  registerOutOfScope(app);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
   await app.ready();
   return app;
