@@ -15,6 +15,8 @@ import { installErrorHandling } from './http/error-handler.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
+import { Collections } from './ogc/collections.ts';
+import { ogcPlugin } from './ogc/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -109,6 +111,9 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   registerDocs(app, modules.map((m) => m.name));
   registerHealth(app);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
+  // OGC API – Features and vector tiles over the same catalogue (docs/ogc.md, docs/tiles.md).
+  const collections = new Collections(db, catalog);
+  await app.register(ogcPlugin, { prefix: '/ogc', collections });
   await app.ready();
   return app;
 }
