@@ -17,6 +17,7 @@ import { registerHealth } from './http/health.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
 import { Collections } from './ogc/collections.ts';
 import { ogcPlugin } from './ogc/plugin.ts';
+import { tilesPlugin } from './tiles/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -114,6 +115,7 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   // OGC API – Features and vector tiles over the same catalogue (docs/ogc.md, docs/tiles.md).
   const collections = new Collections(db, catalog);
   await app.register(ogcPlugin, { prefix: '/ogc', collections });
+  await app.register(tilesPlugin, { collections });
   await app.ready();
   return app;
 }
