@@ -15,7 +15,7 @@ import { CRSS, crsParam, type Crs } from './crs.ts';
 import { compile, geometryLiterals, type Queryables } from './cql2/compile.ts';
 import { parseCql2Json } from './cql2/json.ts';
 import { parseCql2Text } from './cql2/text.ts';
-import { filterError, type Expr } from './cql2/tree.ts';
+import { checkGeometry, filterError, type Expr } from './cql2/tree.ts';
 import type { Collection, Collections } from './collections.ts';
 import { queryablesOf } from './queryables.ts';
 
@@ -187,13 +187,15 @@ export function itemsRequest(c: Collection, q: Query): ItemsRequest {
 /** Geometry literals PostGIS cannot read, or invalid polygons, are the client's 400, found before the query. */
 export async function checkGeometries(db: Queryable, checks: ItemsRequest['geometryChecks']): Promise<void> {
   for (const g of checks) {
+    checkGeometry(g.geojson as Parameters<typeof checkGeometry>[0], g.at);
     let reason: string | null;
     try {
       const [row] = await db.query<{ reason: string | null }>(
         `SELECT CASE WHEN ST_IsValid(g) THEN NULL ELSE ST_IsValidReason(g) END AS reason FROM ST_GeomFromGeoJSON($1::text) AS g`,
         [JSON.stringify(g.geojson)],
       );
-      reason = row?.reason ?? null;
+      // No row at all is PGlite's GEOS failing without an error: the geometry is not usable either.
+      reason = row ? row.reason : 'not a geometry PostGIS can read';
     } catch {
       reason = 'not a geometry PostGIS can read';
     }
