@@ -18,6 +18,9 @@ import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
+import { Collections } from './ogc/collections.ts';
+import { ogcPlugin } from './ogc/plugin.ts';
+import { tilesPlugin } from './tiles/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -114,6 +117,10 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   registerHealth(app);
   registerOutOfScope(app);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
+  // OGC API – Features and vector tiles over the same catalogue (docs/ogc.md, docs/tiles.md).
+  const collections = new Collections(db, catalog);
+  await app.register(ogcPlugin, { prefix: '/ogc', collections });
+  await app.register(tilesPlugin, { collections });
   await app.ready();
   return app;
 }
