@@ -17,6 +17,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   quotaProfessionnel: 'TERROIR_QUOTA_PROFESSIONNEL',
   rateLimitAnonymous: 'TERROIR_RATE_LIMIT_ANONYMOUS',
   auditKeyFile: 'TERROIR_AUDIT_KEY_FILE',
+  pseudonymKey: 'TERROIR_PSEUDONYM_KEY',
 };
 const INTEGER_KEYS = new Set<keyof Config>(['port', 'statementTimeoutMs', 'poolSize']);
 
