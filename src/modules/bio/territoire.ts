@@ -173,7 +173,7 @@ export async function synthese(db: Queryable, s: Selection) {
     `WITH sel AS (${sel.sql})
      SELECT p.groupe_culture AS groupeculture, p.conversion, count(*)::int AS parcelles, round(sum(p.surface_ha)::numeric, 4)::float8 AS surface_ha
      FROM sel JOIN bio_parcelle p ON p.gid = sel.gid
-     GROUP BY 1, 2 ORDER BY 1 COLLATE "C" NULLS LAST, 2 COLLATE "C" NULLS LAST`,
+     GROUP BY 1, 2 ORDER BY p.groupe_culture COLLATE "C" NULLS LAST, p.conversion COLLATE "C" NULLS LAST`,
     [s.millesime, ...sel.params],
   );
   const rpgParts = s.areas.map((a, i) => {

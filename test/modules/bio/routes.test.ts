@@ -161,3 +161,38 @@ test('one audit row per call, with the territory asked and the number of parcels
   assert.equal(await auditCount(t), before + 1);
   assert.deepEqual(rows[0], { route: '/api/v1/territoires/epci/:siren', territory: '{"siren":"200000001"}', features: 2, status: 200, organisation: t.world.bureau.id });
 });
+
+test('synthesis: organic area and parcels by crop group and conversion stage, organic share of the RPG level-1 area (JSON)', async () => {
+  const res = await get('/api/v1/territoires/epci/200000001/synthese', t.world.bureau.key);
+  assert.equal(res.statusCode, 200, res.body);
+  const s = res.json();
+  const [audit] = await t.db.query<{ features: number; route: string }>('SELECT features, route FROM auth_audit ORDER BY seq DESC LIMIT 1');
+  assert.deepEqual(audit, { features: 5, route: '/api/v1/territoires/epci/:siren/synthese' });
+  const epci = await fc('/api/v1/territoires/epci/200000001', t.world.bureau.key);
+  const surface = epci.features.reduce((n, f) => n + (f.properties.surfaceha as number), 0);
+  assert.deepEqual(Object.keys(s), ['territoire', 'millesime', 'parcelles_bio', 'surface_bio_ha', 'parcelles_rpg', 'surface_agricole_ha', 'part_bio', 'lignes']);
+  assert.deepEqual(s.territoire, { type: 'epci', code: '200000001' });
+  assert.equal(s.millesime, 2023);
+  assert.equal(s.parcelles_bio, 5);
+  assert.ok(Math.abs(s.surface_bio_ha - surface) < 1e-3, `${s.surface_bio_ha} vs ${surface}`);
+  assert.equal(s.parcelles_rpg, 2);
+  assert.equal(s.surface_agricole_ha, 250, 'RPG parcels of the same campaign touching the EPCI (72187 excluded)');
+  assert.equal(s.part_bio, Math.round((s.surface_bio_ha / 250) * 1e4) / 1e4);
+  assert.deepEqual(s.lignes.map((l: Record<string, unknown>) => [l.groupeculture, l.conversion, l.parcelles]), [
+    ['Blé tendre', 'AB?', 1], ['Légumineuses à grains', 'AB?', 1], ['Maïs grain et ensilage', 'AB?', 1], ['Prairies permanentes', 'AB?', 1], ['Vignes', 'AB?', 1],
+  ]);
+});
+
+test('synthesis as CSV (format=csv or Accept: text/csv), a commune\'s, and refused outside the territory', async () => {
+  const res = await get('/api/v1/territoires/insee/29158/synthese?format=csv', t.world.penmarch.key);
+  assert.equal(res.statusCode, 200, res.body);
+  assert.match(String(res.headers['content-type']), /^text\/csv/);
+  const lines = res.body.trim().split('\r\n');
+  assert.equal(lines[0], 'millesime,groupeculture,conversion,parcelles,surface_ha,surface_agricole_ha,part_bio');
+  assert.equal(lines.length, 5, 'header, 3 groups, total');
+  assert.match(lines[4], /^2023,Total,,3,[0-9.]+,100,[0-9.]+$/);
+  const accept = await get('/api/v1/territoires/insee/29158/synthese?millesime=2019', t.world.penmarch.key, { accept: 'text/csv' });
+  assert.match(accept.body, /^millesime,/);
+  assert.match(accept.body, /\r\n2019,Total,,3,/);
+  assertProblem(await get('/api/v1/territoires/epci/200000001/synthese', t.world.penmarch.key), 403);
+});
