@@ -24,6 +24,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   headersTimeoutMs: 'TERROIR_HEADERS_TIMEOUT_MS',
   heavyConcurrency: 'TERROIR_HEAVY_CONCURRENCY',
   heavyQueue: 'TERROIR_HEAVY_QUEUE',
+  pseudonymKey: 'TERROIR_PSEUDONYM_KEY',
 };
 const INTEGER_KEYS = new Set<keyof Config>([
   'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue',

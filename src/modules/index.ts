@@ -10,11 +10,12 @@ import nature from './nature/index.ts';
 import nomenclature from './nomenclature/index.ts';
 import datasets from './datasets/index.ts';
 import admin from './admin/index.ts';
+import bio from './bio/index.ts';
 
 export type { TerroirModule };
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, nature, datasets, admin];
+export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, nature, bio, datasets, admin];
 
 /**
  * The catalogue of `modules`' layers. Built once at start by the CLI and handed to buildApp and the
