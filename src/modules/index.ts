@@ -9,11 +9,12 @@ import limitesAdministratives from './limites-administratives/index.ts';
 import nomenclature from './nomenclature/index.ts';
 import datasets from './datasets/index.ts';
 import admin from './admin/index.ts';
+import niveau2 from './niveau2/index.ts';
 
 export type { TerroirModule };
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, datasets, admin];
+export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, niveau2, datasets, admin];
 
 /**
  * The catalogue of `modules`' layers. Built once at start by the CLI and handed to buildApp and the
