@@ -15,9 +15,14 @@ import { installInputGuards } from './http/input.ts';
 import { serverOptions } from './http/server-options.ts';
 import { installDeadlines } from './http/deadline.ts';
 import { Lane, runWithQueryContext } from './db/context.ts';
+import { installMethodNotAllowed } from './http/method-not-allowed.ts';
+import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
+import { Collections } from './ogc/collections.ts';
+import { ogcPlugin } from './ogc/plugin.ts';
+import { tilesPlugin } from './tiles/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,12 +92,13 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   // Deadline, client-disconnect cancellation and the heavy lane (docs/hardening.md).
   const lane = new Lane(config.heavyConcurrency, config.heavyQueue);
   installDeadlines(app, { deadlineMs: config.deadlineMs, enter: (signal, deadline, next) => runWithQueryContext({ signal, deadline, lane, heavy: false }, next) });
+  installMethodNotAllowed(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
   app.removeContentTypeParser('text/plain');
   // Access control (src/auth): one set of global hooks reading every route's `config.access`.
   await app.register(accessControl, access ?? {});
 
-  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate'] });
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'PUT', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate'] });
   await app.register(compress, { threshold: 2048, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
   await app.register(swagger, {
     openapi: {
@@ -114,7 +120,12 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   });
   registerDocs(app, modules.map((m) => m.name));
   registerHealth(app);
+  registerOutOfScope(app);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
+  // OGC API – Features and vector tiles over the same catalogue (docs/ogc.md, docs/tiles.md).
+  const collections = new Collections(db, catalog);
+  await app.register(ogcPlugin, { prefix: '/ogc', collections });
+  await app.register(tilesPlugin, { collections });
   await app.ready();
   return app;
 }

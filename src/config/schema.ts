@@ -40,6 +40,12 @@ export const ConfigSchema = Type.Object({
     default: 'auto',
     description: 'TERROIR_RATE_LIMIT_ANONYMOUS: per-IP limit of callers without a key; `auto`: off on the embedded backend, 50/second on PostgreSQL',
   }),
+  pseudonymKey: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'TERROIR_PSEUDONYM_KEY: secret of the organic parcel pseudonyms (CartoBio Territoires), at least 32 characters; required on PostgreSQL, generated in the data directory on the embedded backend',
+    }),
+  ),
   auditKeyFile: Type.Optional(
     Type.String({ minLength: 1, description: 'TERROIR_AUDIT_KEY_FILE: Ed25519 key signing audit checkpoints (default <TERROIR_DATA_DIR>/audit-ed25519.pem)' }),
   ),

@@ -19,6 +19,7 @@ export const PROBLEMS = {
   'uri-too-long': { status: 414, title: 'URI too long' },
   'headers-too-large': { status: 431, title: 'Request header fields too large' },
   internal: { status: 500, title: 'Internal error' },
+  'not-implemented': { status: 501, title: 'Not implemented' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const;
 

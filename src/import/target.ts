@@ -149,6 +149,13 @@ export interface ImportSummary {
   repaired: number;
   /** Features not loaded: no geometry, nothing of the target's type, or outside WGS84 bounds. */
   rejected: number;
+  /**
+   * Features not loaded as rows of their own but merged into another (a pre-merger commune contour
+   * into its commune nouvelle): read = loaded + merged + rejected. Absent: none.
+   */
+  merged?: number;
+  /** The first merges, each saying into what. */
+  merges?: FeatureIssue[];
   /** The first issues of each kind, with their reason. */
   repairs: FeatureIssue[];
   rejections: FeatureIssue[];

@@ -1,7 +1,7 @@
-import { basename } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { notFound } from '../../http/problems.ts';
+import { isScope, mayRead, type AccessRule } from '../../auth/access.ts';
 import type { TerroirModule } from '../module.ts';
 
 /**
@@ -75,6 +75,19 @@ function tableNames(app: FastifyInstance): Map<string, string> {
   }
   return out;
 }
+/**
+ * The rule protecting a dataset: its catalogue layer's, else the scope its details name (restricted
+ * tables loaded outside the catalogue, e.g. RPG level 2), else `admin` for anything flagged restricted.
+ */
+function ruleOf(app: FastifyInstance, layer: string, details: { restricted?: unknown; scope?: unknown } | null): AccessRule {
+  if (app.catalog.has(layer)) return app.catalog.get(layer).access;
+  if (details?.restricted !== true) return 'public';
+  return { scope: typeof details.scope === 'string' && isScope(details.scope) ? details.scope : 'admin' };
+}
+
+/** Restricted datasets are listed only to callers whose key may read them (their existence is information too). */
+const visible = (app: FastifyInstance, req: FastifyRequest, row: { layer: string; details: { restricted?: unknown; scope?: unknown } | null }) =>
+  mayRead(req.principal?.scopes, ruleOf(app, row.layer, row.details));
 
 async function plugin(app: FastifyInstance) {
   const tables = tableNames(app);
@@ -97,11 +110,11 @@ async function plugin(app: FastifyInstance) {
       if (req.query.layer !== undefined) where.push(`layer = $${values.push(req.query.layer)}`);
       if (req.query.campagne !== undefined) where.push(`campagne = $${values.push(req.query.campagne)}`);
       if (req.query.synthetic !== undefined) where.push(`synthetic = $${values.push(req.query.synthetic)}`);
-      const rows = await app.db.query(
-        `SELECT ${COLUMNS} FROM terroir_dataset ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY layer, campagne DESC NULLS LAST, id`,
+      const rows = await app.db.query<Record<string, unknown> & { layer: string; d: { restricted?: unknown; scope?: unknown } | null }>(
+        `SELECT ${COLUMNS}, details AS d FROM terroir_dataset ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY layer, campagne DESC NULLS LAST, id`,
         values,
       );
-      return rows.map(sheet);
+      return rows.filter((r) => visible(app, req, { layer: r.layer, details: r.d })).map(({ d: _d, ...r }) => sheet(r));
     },
   );
 
@@ -119,7 +132,7 @@ async function plugin(app: FastifyInstance) {
     },
     async (req) => {
       const [row] = await app.db.query<DatasetRow>(`SELECT ${COLUMNS}, details FROM terroir_dataset WHERE id = $1`, [req.params.id]);
-      if (!row) throw notFound(`no dataset ${req.params.id}`);
+      if (!row || !visible(app, req, { layer: row.layer, details: row.details as never })) throw notFound(`no dataset ${req.params.id}`);
       return sheet(row);
     },
   );
