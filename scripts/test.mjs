@@ -1,4 +1,12 @@
 #!/usr/bin/env node
+// A clone without `npm install` gets one hint, not a module-not-found failure per test file.
+import { createRequire } from 'node:module';
+try {
+  createRequire(import.meta.url).resolve('tsx');
+} catch {
+  console.error('terroir: dependencies are missing: run npm install first');
+  process.exit(1);
+}
 // `npm test`: every test/**/*.test.ts through node's test runner (Node 20 does not expand globs
 // itself). Each file runs in its own process with its own database (PGlite holds ~1 GB while open),
 // TEST_CONCURRENCY files at a time (default: 2, or 1 on a single core). Arguments narrow the run to
