@@ -53,7 +53,7 @@ test('refuses geometries over the vertex and size limits', () => {
 
 // The limits as documented in the README, written out: a test built from GEOM_LIMITS itself would
 // follow a wrong constant (a tenfold text limit) instead of catching it.
-const MAX_CHARS = 2_400_000; // README: 50,000 vertices at full precision, 48 characters each
+const MAX_CHARS = 2_400_000; // 48 characters a vertex (docs/hardening.md): 50,000 vertices always fit
 const MAX_VERTICES = 50_000;
 const refused = (value: unknown, reason: RegExp) => (e: unknown) => e instanceof HttpProblem && e.status === 400 && e.param?.name === 'geom' && reason.test(e.detail);
 
@@ -87,14 +87,12 @@ test('the text limit: a 2,400,000-character geom passes, 2,400,001 characters ar
   assert.throws(() => parseGeom(padded(MAX_CHARS * 5)), refused(null, /longer than 2400000 characters/));
 });
 
-test('the text limit holds for a JSON body too: coordinates of 2,400,000 characters pass, one more is refused', () => {
-  // Under 50,000 vertices either way: 3D positions of 58 characters ([1.0000000000000002,…] ×3),
-  // 40,677 of them and a last one of 55 or 56 characters.
-  const long = [1.0000000000000002, 1.0000000000000002, 1.0000000000000002];
-  const last = { 55: [1.000000000000001, 1.000000000000001, 1.000000000000001], 56: [1.000000000000001, 1.000000000000001, 1.0000000000000002] };
-  const coords = (lastLen: 55 | 56) => [...Array.from({ length: 40_677 }, () => long), last[lastLen]];
-  assert.equal(JSON.stringify(coords(55)).length, 2_400_000);
-  assert.equal(JSON.stringify(coords(56)).length, 2_400_001);
-  assert.equal(parseGeom({ type: 'MultiPoint', coordinates: coords(55) }, 'body').type, 'MultiPoint');
-  assert.throws(() => parseGeom({ type: 'MultiPoint', coordinates: coords(56) }, 'body'), refused(null, /longer than 2400000 characters/));
+test('the text limit holds for a JSON body too: 50,000 positions of 2,400,000 characters pass, one character more is refused', () => {
+  // 1.0000000000000002e-10 is 22 characters, 1.000000000000001e-10 is 21: positions of 47 and 46.
+  const long = [1.0000000000000002e-10, 1.0000000000000002e-10];
+  const coords = (lastLen: 46 | 47) => [...Array.from({ length: 49_999 }, () => long), lastLen === 46 ? [1.000000000000001e-10, 1.0000000000000002e-10] : long];
+  assert.equal(JSON.stringify(coords(46)).length, 2_400_000);
+  assert.equal(JSON.stringify(coords(47)).length, 2_400_001);
+  assert.equal(parseGeom({ type: 'MultiPoint', coordinates: coords(46) }, 'body').type, 'MultiPoint');
+  assert.throws(() => parseGeom({ type: 'MultiPoint', coordinates: coords(47) }, 'body'), refused(null, /longer than 2400000 characters/));
 });
