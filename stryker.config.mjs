@@ -8,6 +8,9 @@ export const SCOPES = {
   geo: { mutate: ['src/geo/**/*.ts'], tests: ['test/geo/geom-param.test.ts'] },
   features: { mutate: ['src/features/feature-collection.ts'], tests: ['test/features/feature-collection.test.ts'] },
   'import-crs': { mutate: ['src/import/crs.ts'], tests: ['test/import/crs.test.ts'], pattern: '^(\\.prj:|GeoJSON)' },
+  // sridFromWkt alone (the .prj → EPSG decision: Lambert-93, CC zones, UTM hemispheres); the whole file
+  // (WKT parser included, 490 mutants) is `import-crs`.
+  'import-crs-srid': { mutate: ['src/import/crs.ts:144-192'], tests: ['test/import/crs.test.ts'], pattern: '^(\\.prj:|GeoJSON)' },
   'import-readers': {
     mutate: ['src/import/readers/**/*.ts'],
     tests: ['test/import/readers/shapefile.test.ts', 'test/import/readers/geojson.test.ts', 'test/import/readers/gpkg.test.ts', 'test/import/readers/zip.test.ts'],
