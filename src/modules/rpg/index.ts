@@ -6,6 +6,7 @@ import { invalidParam, type ParamLocation } from '../../http/problems.ts';
 import type { TerroirModule } from '../module.ts';
 import { FIRST_ILOT_YEAR, FIRST_PARCEL_YEAR, LAST_ILOT_YEAR } from './import.ts';
 import { ILOT_LAYER, LABELLED, PARCELLE_LAYER } from './layers.ts';
+import { assertOpenCampaign } from './campagnes.ts';
 
 /**
  * The campaigns present in `table`, read from the data itself (not from a list in code, nor from a
@@ -51,7 +52,20 @@ async function campaignNotice(db: Queryable, version: Version, annee: number, lo
   throw invalidParam('annee', `/api/rpg/${version} serves campaigns ${SPAN[version]}; ${where}; ${loaded}`, location, annee);
 }
 
+/** `annee` of a validated request (POST: the body wins over the query string, as for every parameter). */
+function anneeOf(req: { body?: unknown; query?: unknown }): number | undefined {
+  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>).annee : undefined;
+  const v = body ?? (req.query as Record<string, unknown> | undefined)?.annee;
+  return typeof v === 'number' ? v : undefined;
+}
+
 async function plugin(app: FastifyInstance) {
+  // Open level-1 routes serve completed campaigns only (the campaign register, campagnes.ts): checked
+  // once the parameters are valid, before any query.
+  app.addHook('preHandler', async (req) => {
+    const annee = anneeOf(req);
+    if (annee !== undefined) await assertOpenCampaign(app.db, annee);
+  });
   for (const [version, layer] of [['v2', PARCELLE_LAYER], ['v1', ILOT_LAYER]] as const) {
     // POST /v1 behaves as v1 (the reference answers it as v2: quirk §15.1, fixed here).
     featureRoute(app, {
