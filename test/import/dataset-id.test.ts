@@ -13,8 +13,9 @@ import type { ImportContext } from '../../src/import/target.ts';
 /** Two distinct files of a layer, as its producer would name them. */
 function twoFiles(layer: string): [string, string] {
   if (layer.startsWith('gpu.')) return ['/d/30014_PLU_20171013/30014_ZONE_URBA.shp', '/d/18007_PLU_20190101/18007_ZONE_URBA.shp'];
+  if (layer.startsWith('rpg-n2.')) return ['/d/ILOT_2021_029.shp', '/d/ILOT_2021_035.shp']; // the ASP's level-2 names: <CLASS>_<aaaa>_<ddd>
   if (layer.startsWith('cadastre.')) return ['/d/cadastre-29158-parcelles.json', '/d/cadastre-29072-parcelles.json'];
-  return ['/data/21295/00646.geojson', '/data/21296/00646.geojson'];
+  return ['/data/21295/00646.geojson', '/data/21296/00475.geojson'];
 }
 
 test('fileKey keeps the file and its folder, not the machine path', () => {
@@ -43,4 +44,12 @@ test('every import target: two files are two datasets, the same file again is th
     checked++;
   }
   assert.ok(checked >= 20, `${checked} targets`);
+});
+
+test('AOC, RPG and nature: files of the same name in different folders (opendatawine, IGN deliveries) are different datasets', () => {
+  for (const layer of ['aoc.appellation-viticole', 'rpg.parcelle', 'rpg.ilot', 'nature.znieff1', 'nature.natura-habitat']) {
+    const t = CATALOG.target(layer)!;
+    const ctx = (file: string): ImportContext => ({ file, srid: 2154, campagne: layer === 'rpg.ilot' ? 2010 : 2021, options: {} });
+    assert.notEqual(t.datasetId(ctx('/o/21/21295/00646.geojson')), t.datasetId(ctx('/o/21/21296/00646.geojson')), layer);
+  }
 });
