@@ -114,8 +114,8 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
   // OGC API – Features and vector tiles over the same catalogue (docs/ogc.md, docs/tiles.md).
   const collections = new Collections(db, catalog);
-  await app.register(ogcPlugin, { prefix: '/ogc', collections });
-  await app.register(tilesPlugin, { collections });
+  await app.register(ogcPlugin, { prefix: '/ogc', collections, catalog });
+  await app.register(tilesPlugin, { collections, catalog });
   await app.ready();
   return app;
 }

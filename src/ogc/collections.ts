@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { AccessRule, LayerDescriptor } from '../catalog/layer.ts';
+import type { LayerDescriptor } from '../catalog/layer.ts';
 import { isPublic } from '../auth/access.ts';
 import type { Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
@@ -59,10 +59,17 @@ export function collectionId(layer: LayerDescriptor, campaign?: number): string 
   return campaign === undefined ? base : `${base}-${campaign}`;
 }
 
-/** Whether a caller holding `scopes` (null: anonymous) may see a layer listed. Territory-bound layers are served through their own routes, where the territory is checked. */
-export function mayList(rule: AccessRule, scopes: readonly string[] | null): boolean {
+/**
+ * Whether a caller holding `scopes` (null: anonymous) may see a layer's collections listed, and the
+ * layer is served by OGC API at all. A restricted layer is, to a key holding its scope, when its
+ * rule has no territory (a territory is checked against what a request names, which OGC requests do
+ * not name the way the layer's API routes do) and no campaign (its routes are declared per
+ * collection, with the layer's rule, at start). Others are served by their API routes only.
+ */
+export function mayList(layer: Pick<LayerDescriptor, 'access' | 'campaignColumn'>, scopes: readonly string[] | null): boolean {
+  const rule = layer.access;
   if (isPublic(rule)) return true;
-  return !!scopes?.includes(rule.scope) && !rule.territory?.length;
+  return !!scopes?.includes(rule.scope) && !rule.territory?.length && !layer.campaignColumn;
 }
 
 function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence?: string } }, rows: DatasetRow[], campaign?: number): Collection {
@@ -100,7 +107,7 @@ export class Collections {
   /** Every collection a caller with `scopes` may see, in catalogue order (campaigns newest first). */
   async list(scopes: readonly string[] | null): Promise<Collection[]> {
     await this.#fresh(false);
-    return this.#list.filter((c) => mayList(c.layer.access, scopes));
+    return this.#list.filter((c) => mayList(c.layer, scopes));
   }
 
   /** One collection (404 when unknown, or not visible to the caller: its existence is not disclosed). */
@@ -111,7 +118,7 @@ export class Collections {
       await this.#fresh(true);
       c = this.#byId.get(id);
     }
-    if (!c || !mayList(c.layer.access, scopes)) throw notFound(`no collection ${id}; GET /ogc/collections lists them`);
+    if (!c || !mayList(c.layer, scopes)) throw notFound(`no collection ${id}; GET /ogc/collections lists them`);
     return c;
   }
 

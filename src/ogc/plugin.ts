@@ -13,7 +13,10 @@ import { requestUrl } from '../http/paging.ts';
 import { csvField, CSV_CONTENT_TYPE } from '../formats/csv.ts';
 import { invalidParam, notFound } from '../http/problems.ts';
 import { CRS84, CRS_URIS, crsParam } from './crs.ts';
-import type { Collection, Collections } from './collections.ts';
+import { collectionId, mayList, type Collection, type Collections } from './collections.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { AccessRule, LayerDescriptor } from '../catalog/layer.ts';
+import { isPublic, type RestrictedAccess } from '../auth/access.ts';
 import { escapeHtml, linkList, page, svgMap } from './html.ts';
 import { fetchItem, fetchItems, itemsRequest, single, type ItemsFormat, type Query } from './items.ts';
 import { openApiDocument } from './openapi.ts';
@@ -21,6 +24,7 @@ import { queryablesDocument, queryablesOf } from './queryables.ts';
 
 export interface OgcOptions {
   collections: Collections;
+  catalog: Catalog;
 }
 
 /** Exactly what is implemented, each class backed by tests named after it (test/ogc). */
@@ -189,11 +193,30 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
     return { links, crs: CRS_URIS, collections: docs };
   });
 
-  app.get<{ Params: { collectionId: string } }>('/collections/:collectionId', { config, schema: hidden }, async (req, reply) => {
+  // Open collections through open routes; a collection a key must unlock has its own routes below,
+  // declaring its layer's rule, so that the one enforcement point (src/auth/plugin.ts) checks it.
+  collectionRoutes(app, '/collections/:collectionId', 'public', (req) => collections.get((req.params as { collectionId: string }).collectionId, null), collections);
+  for (const layer of restrictedLayers(opts.catalog)) {
+    const id = collectionId(layer);
+    collectionRoutes(app, `/collections/${id}`, layer.access, () => collections.get(id, [(layer.access as RestrictedAccess).scope]), collections);
+  }
+}
+
+/** The restricted layers OGC API serves (a scope, no territory, no campaign: see mayList), each on routes of its own. */
+export function restrictedLayers(catalog: Catalog): LayerDescriptor[] {
+  return catalog.all().filter((l) => !isPublic(l.access) && mayList(l, [l.access.scope]));
+}
+
+type Resolve = (req: FastifyRequest) => Promise<Collection>;
+
+/** The routes of one collection (or of any open one, `:collectionId`): description, queryables, items, one item. */
+function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule, resolve: Resolve, collections: Collections) {
+  const config = { access };
+  app.get(`${path}`, { config, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
     onlyF(q);
     const f = negotiate(req, q);
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
+    const c = await resolve(req);
     const doc = await collectionDocument(collections, c, baseUrl(req));
     if (f === 'html') {
       const facts = `<p>${escapeHtml(doc.description)}</p><p>${doc.featureCount} features · extent ${escapeHtml(doc.extent.spatial.bbox[0].join(', '))} · producer ${escapeHtml(doc.producer.join('; '))} · licence ${escapeHtml(doc.licence.join('; '))}${doc.synthetic ? ' · <strong>SYNTHETIC demo data</strong>' : ''}</p>`;
@@ -202,10 +225,10 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
     return doc;
   });
 
-  app.get<{ Params: { collectionId: string } }>('/collections/:collectionId/queryables', { config, schema: hidden }, async (req, reply) => {
+  app.get(`${path}/queryables`, { config, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
     onlyF(q);
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
+    const c = await resolve(req);
     const doc = queryablesDocument(c.layer, `${baseUrl(req)}/collections/${c.id}/queryables`, c.title);
     if (negotiate(req, q) === 'html') {
       const rows = Object.entries(doc.properties as Record<string, { type?: string; format?: string }>).map(([n, p]) => `<tr><td>${escapeHtml(n)}</td><td>${escapeHtml(p.type ?? p.format)}</td></tr>`);
@@ -214,9 +237,9 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
     return reply.type('application/schema+json').send(JSON.stringify(doc));
   });
 
-  app.get<{ Params: { collectionId: string } }>('/collections/:collectionId/items', { config, schema: hidden }, async (req, reply) => {
+  app.get(`${path}/items`, { config, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
+    const c = await resolve(req);
     const f = negotiate(req, q, ['json', 'html', 'csv']);
     const r = itemsRequest(c, q);
     const pageOf = await fetchItems(app.db, collections, c, r, f as ItemsFormat);
@@ -234,10 +257,10 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
     return reply.type(`${GEOJSON}; charset=utf-8`).send(Readable.from(featureChunks(head, pageOf.rows.map((x) => x.feature!))));
   });
 
-  app.get<{ Params: { collectionId: string; featureId: string } }>('/collections/:collectionId/items/:featureId', { config, schema: hidden }, async (req, reply) => {
+  app.get<{ Params: { featureId: string } }>(`${path}/items/:featureId`, { config, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
     onlyF(q, ['crs']);
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
+    const c = await resolve(req);
     const crs = crsParam('crs', single(q, 'crs'));
     const f = negotiate(req, q);
     const feature = await fetchItem(app.db, c, req.params.featureId, crs);
