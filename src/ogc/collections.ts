@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { LayerDescriptor } from '../catalog/layer.ts';
-import { isPublic } from '../auth/access.ts';
+import { isPublic, mayRead } from '../auth/access.ts';
 import type { Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
 import { notFound } from '../http/problems.ts';
@@ -69,7 +69,19 @@ export function collectionId(layer: LayerDescriptor, campaign?: number): string 
 export function mayList(layer: Pick<LayerDescriptor, 'access' | 'campaignColumn'>, scopes: readonly string[] | null): boolean {
   const rule = layer.access;
   if (isPublic(rule)) return true;
-  return !!scopes?.includes(rule.scope) && !rule.territory?.length && !layer.campaignColumn;
+  return mayRead(scopes ?? undefined, rule) && !rule.territory?.length && !layer.campaignColumn;
+}
+
+/**
+ * Which campaigns an open campaign collection may serve: the RPG module's rule (only completed
+ * campaigns are published at level 1), handed in by buildApp so that this folder does not import a
+ * module. A campaign it closes is not listed, and naming it gets the rule's own 403.
+ */
+export interface CampaignRule {
+  /** The open campaigns among those loaded (one read of the campaign register). */
+  open(db: Queryable, campaigns: readonly number[]): Promise<Set<number>>;
+  /** Throws the rule's problem for a campaign it does not open. */
+  assertOpen(db: Queryable, campaign: number): Promise<void>;
 }
 
 function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence?: string } }, rows: DatasetRow[], campaign?: number): Collection {
@@ -98,9 +110,13 @@ export class Collections {
   #reading: Promise<void> | null = null;
   readonly #stats = new Map<string, { signature: string; stats: Promise<CollectionStats> }>();
 
+  /** Loaded campaigns the rule keeps closed: named, they get its problem rather than a 404. */
+  #closed = new Map<string, number>();
+
   constructor(
     private readonly db: Queryable,
     private readonly catalog: Catalog,
+    private readonly campaignRule?: CampaignRule,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -118,6 +134,8 @@ export class Collections {
       await this.#fresh(true);
       c = this.#byId.get(id);
     }
+    const closed = this.#closed.get(id);
+    if (!c && closed !== undefined) await this.campaignRule!.assertOpen(this.db, closed);
     if (!c || !mayList(c.layer, scopes)) throw notFound(`no collection ${id}; GET /ogc/collections lists them`);
     return c;
   }
@@ -156,6 +174,9 @@ export class Collections {
     const byLayer = new Map<string, DatasetRow[]>();
     for (const r of rows) byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), r]);
     const list: Collection[] = [];
+    const closed = new Map<string, number>();
+    const loaded = [...new Set(rows.map((r) => r.campagne).filter((y): y is number => y !== null))];
+    const open = this.campaignRule ? await this.campaignRule.open(this.db, loaded) : new Set(loaded);
     for (const layer of this.catalog.all()) {
       const names = new Set([layer.id, ...layer.targets.map((t) => t.layer)]);
       const mine = [...names].flatMap((n) => byLayer.get(n) ?? []);
@@ -164,9 +185,13 @@ export class Collections {
         continue;
       }
       const campaigns = [...new Set(mine.map((r) => r.campagne).filter((y): y is number => y !== null))].sort((a, b) => b - a);
-      for (const y of campaigns) list.push(describe(layer, mine.filter((r) => r.campagne === y), y));
+      for (const y of campaigns) {
+        if (isPublic(layer.access) && !open.has(y)) closed.set(collectionId(layer, y), y);
+        else list.push(describe(layer, mine.filter((r) => r.campagne === y), y));
+      }
     }
     this.#list = list;
+    this.#closed = closed;
     this.#byId = new Map(list.map((c) => [c.id, c]));
     this.#readAt = this.now();
   }

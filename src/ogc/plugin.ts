@@ -16,7 +16,7 @@ import { CRS84, CRS_URIS, crsParam } from './crs.ts';
 import { collectionId, mayList, type Collection, type Collections } from './collections.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { AccessRule, LayerDescriptor } from '../catalog/layer.ts';
-import { isPublic, type RestrictedAccess } from '../auth/access.ts';
+import { isPublic, scopesOf as scopesOfRule, type RestrictedAccess } from '../auth/access.ts';
 import { escapeHtml, linkList, page, svgMap } from './html.ts';
 import { fetchItem, fetchItems, itemsRequest, single, type ItemsFormat, type Query } from './items.ts';
 import { openApiDocument } from './openapi.ts';
@@ -76,9 +76,14 @@ function onlyF(q: Query, also: string[] = []) {
 
 const scopesOf = (req: FastifyRequest) => req.principal?.scopes ?? null;
 
+/** Where the service is, as clients see it: TERROIR_PUBLIC_URL (with its path prefix) when set, else the request's origin. */
+export function serviceRoot(req: FastifyRequest): string {
+  const publicUrl = req.server.config?.publicUrl;
+  return publicUrl ? publicUrl.replace(/\/+$/, '') : requestUrl(req).origin;
+}
+
 function baseUrl(req: FastifyRequest): string {
-  const u = requestUrl(req);
-  return `${u.origin}/ogc`;
+  return `${serviceRoot(req)}/ogc`;
 }
 
 function link(href: string, rel: string, type: string, title?: string) {
@@ -102,7 +107,7 @@ async function collectionDocument(collections: Collections, c: Collection, base:
   const stats = await collections.stats(c);
   const self = `${base}/collections/${c.id}`;
   const temporal = c.campaign === undefined ? undefined : { interval: [[`${c.campaign}-01-01T00:00:00Z`, `${c.campaign}-12-31T23:59:59Z`]], trs: 'http://www.opengis.net/def/uom/ISO-8601/0/Gregorian' };
-  const datasets = new URL(`${new URL(base).origin}/api/datasets`);
+  const datasets = new URL(`${base.replace(/\/ogc$/, '')}/api/datasets`);
   datasets.searchParams.set('layer', c.layer.id);
   if (c.campaign !== undefined) datasets.searchParams.set('campagne', String(c.campaign));
   return {
@@ -127,7 +132,7 @@ async function collectionDocument(collections: Collections, c: Collection, base:
       link(`${self}/queryables`, 'http://www.opengis.net/def/rel/ogc/1.0/queryables', 'application/schema+json', 'Queryables'),
       link(datasets.toString(), 'describedby', JSON_TYPE, 'Dataset sheets (producer, licence, vintage, checksums)'),
       link(`${self}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`, 'item', 'application/vnd.mapbox-vector-tile', 'Vector tiles (MVT, WebMercatorQuad)'),
-      link(`${new URL(base).origin}/tiles/${c.id}.json`, 'describedby', JSON_TYPE, 'TileJSON (MapLibre)'),
+      link(`${base.replace(/\/ogc$/, '')}/tiles/${c.id}.json`, 'describedby', JSON_TYPE, 'TileJSON (MapLibre)'),
       ...c.licence.map((l) => ({ href: datasets.toString(), rel: 'license', type: JSON_TYPE, title: l })),
     ],
   };
@@ -198,13 +203,13 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
   collectionRoutes(app, '/collections/:collectionId', 'public', (req) => collections.get((req.params as { collectionId: string }).collectionId, null), collections);
   for (const layer of restrictedLayers(opts.catalog)) {
     const id = collectionId(layer);
-    collectionRoutes(app, `/collections/${id}`, layer.access, () => collections.get(id, [(layer.access as RestrictedAccess).scope]), collections);
+    collectionRoutes(app, `/collections/${id}`, layer.access, () => collections.get(id, scopesOfRule(layer.access as RestrictedAccess)), collections);
   }
 }
 
 /** The restricted layers OGC API serves (a scope, no territory, no campaign: see mayList), each on routes of its own. */
 export function restrictedLayers(catalog: Catalog): LayerDescriptor[] {
-  return catalog.all().filter((l) => !isPublic(l.access) && mayList(l, [l.access.scope]));
+  return catalog.all().filter((l) => !isPublic(l.access) && mayList(l, scopesOfRule(l.access)));
 }
 
 type Resolve = (req: FastifyRequest) => Promise<Collection>;

@@ -11,13 +11,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tileProperties } from '../catalog/ogc.ts';
-import { requestUrl } from '../http/paging.ts';
 import { invalidParam, notFound } from '../http/problems.ts';
 import { collectionId, type Collection, type Collections } from '../ogc/collections.ts';
-import { restrictedLayers } from '../ogc/plugin.ts';
+import { restrictedLayers, serviceRoot } from '../ogc/plugin.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { AccessRule } from '../catalog/layer.ts';
-import { isPublic, type RestrictedAccess } from '../auth/access.ts';
+import { isPublic, scopesOf, type RestrictedAccess } from '../auth/access.ts';
 import { encodeTile } from './encode.ts';
 import { MAX_ZOOM, minZoom, tileAddress, type TileAddress } from './tile.ts';
 
@@ -58,7 +57,7 @@ export async function tilesPlugin(app: FastifyInstance, opts: TilesOptions) {
   tileRoutes(app, ':collectionId', 'public', (_req, id) => collections.get(id, null), collections);
   for (const layer of restrictedLayers(opts.catalog)) {
     const id = collectionId(layer);
-    tileRoutes(app, id, layer.access, () => collections.get(id, [(layer.access as RestrictedAccess).scope]), collections);
+    tileRoutes(app, id, layer.access, () => collections.get(id, scopesOf(layer.access as RestrictedAccess)), collections);
   }
 }
 
@@ -92,7 +91,7 @@ function tileRoutes(app: FastifyInstance, id: string, access: AccessRule, resolv
   app.get(`/ogc/collections/${id}/tiles`, { config, schema: hidden }, async (req) => {
     noQuery(req);
     const c = await resolve(req, idOf(req));
-    const base = `${requestUrl(req).origin}/ogc/collections/${c.id}/tiles`;
+    const base = `${serviceRoot(req)}/ogc/collections/${c.id}/tiles`;
     return {
       tilesets: [
         {
@@ -122,7 +121,7 @@ function tileRoutes(app: FastifyInstance, id: string, access: AccessRule, resolv
       description: c.description,
       attribution: [...c.producer, ...c.licence].join(' — '),
       scheme: 'xyz',
-      tiles: [`${requestUrl(req).origin}/tiles/${c.id}/{z}/{x}/{y}.mvt`],
+      tiles: [`${serviceRoot(req)}/tiles/${c.id}/{z}/{x}/{y}.mvt`],
       minzoom: min,
       maxzoom: MAX_ZOOM,
       bounds,
