@@ -368,3 +368,23 @@ test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo
   const [units] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM limites_commune WHERE code IN (SELECT insee FROM demo_w_commune)`);
   assert.equal(units.n, 0, 'the demo communes are no longer administrative units');
 });
+
+test(`${BACKEND}: the demo has one synthetic zone of each nature kind, and its communes answer a point query of limites-administratives`, async () => {
+  const routes = ['natura-habitat', 'natura-oiseaux', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
+  const tables = ['sic', 'zps', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
+  for (const [i, route] of routes.entries()) {
+    const { p } = await one<{ p: string }>(`SELECT ST_AsGeoJSON(ST_PointOnSurface(geom)) AS p FROM nature_${tables[i]} LIMIT 1`);
+    const res = await t.app.inject({ method: 'GET', url: `/api/nature/${route}?geom=${encodeURIComponent(p)}` });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.totalFeatures, 1, route);
+    const name = body.features[0].properties.sitename ?? body.features[0].properties.nom ?? body.features[0].properties.nom_site;
+    assert.match(name, /\(synthétique\)$/, route);
+    assert.equal(body.synthetic, true, route);
+  }
+  const c = await one<{ code: string; p: string }>(`SELECT insee AS code, ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(geom), 4326)) AS p FROM demo_w_commune ORDER BY insee LIMIT 1`);
+  const [lon, lat] = JSON.parse(c.p).coordinates;
+  const res = await t.app.inject({ method: 'GET', url: `/api/limites-administratives/commune?lon=${lon}&lat=${lat}` });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json().features.map((f: { properties: { insee_com: string } }) => f.properties.insee_com), [c.code]);
+});

@@ -50,3 +50,49 @@ test('refuses geometries over the vertex and size limits', () => {
   assert.throws(() => parseGeom({ type: 'Polygon', coordinates: [ring] }), /more than 50000 vertices/);
   assert.throws(() => parseGeom('x'.repeat(GEOM_LIMITS.maxChars + 1)), /longer than/);
 });
+
+// The limits as documented in the README, written out: a test built from GEOM_LIMITS itself would
+// follow a wrong constant (a tenfold text limit) instead of catching it.
+const MAX_CHARS = 1_000_000;
+const MAX_VERTICES = 50_000;
+const refused = (value: unknown, reason: RegExp) => (e: unknown) => e instanceof HttpProblem && e.status === 400 && e.param?.name === 'geom' && reason.test(e.detail);
+
+/** A closed ring of exactly `n` positions (the closing one counted, as PostGIS counts points). */
+function ringOf(n: number): number[][] {
+  const r: number[][] = [];
+  // Short coordinates (at most 13 characters a position): far under the text limit at 50,000.
+  for (let i = 0; i < n - 1; i++) r.push([(i % 300) / 10 - 15, Math.floor(i / 300) / 10]);
+  r.push(r[0]);
+  return r;
+}
+
+test('the vertex limit: 50,000 positions pass, 50,001 are refused (in one ring or across parts)', () => {
+  assert.equal(parseGeom({ type: 'Polygon', coordinates: [ringOf(MAX_VERTICES)] }).type, 'Polygon');
+  assert.throws(() => parseGeom({ type: 'Polygon', coordinates: [ringOf(MAX_VERTICES + 1)] }), refused(null, /more than 50000 vertices/));
+  // Counted across rings and parts, not per ring.
+  const half = ringOf(MAX_VERTICES / 2);
+  assert.equal(parseGeom({ type: 'MultiPolygon', coordinates: [[half], [half]] }).type, 'MultiPolygon');
+  assert.throws(() => parseGeom({ type: 'MultiPolygon', coordinates: [[half], [half, ringOf(4).map(([x, y]) => [x / 10, y / 10])]] }), refused(null, /more than 50000 vertices/));
+  const points = (n: number) => Array.from({ length: n }, (_, i) => [(i % 300) / 10 - 15, Math.floor(i / 300) / 10]);
+  assert.equal(parseGeom({ type: 'MultiPoint', coordinates: points(MAX_VERTICES) }).type, 'MultiPoint');
+  assert.throws(() => parseGeom({ type: 'MultiPoint', coordinates: points(MAX_VERTICES + 1) }), refused(null, /more than 50000 vertices/));
+});
+
+test('the text limit: a 1,000,000-character geom passes, 1,000,001 characters are refused before parsing', () => {
+  const point = '{"type":"Point","coordinates":[-4.3,47.8]}';
+  const padded = (n: number) => point + ' '.repeat(n - point.length); // still valid JSON
+  assert.equal(padded(MAX_CHARS).length, 1_000_000);
+  assert.equal(parseGeom(padded(MAX_CHARS)).type, 'Point');
+  assert.throws(() => parseGeom(padded(MAX_CHARS + 1)), refused(null, /longer than 1000000 characters/));
+  assert.throws(() => parseGeom(padded(MAX_CHARS * 5)), refused(null, /longer than 1000000 characters/));
+});
+
+test('the text limit holds for a JSON body too: coordinates of 1,000,000 characters pass, one more is refused', () => {
+  // [1.0000000000000002,1.0000000000000002] is 39 characters; under 50,000 vertices either way.
+  const long = [1.0000000000000002, 1.0000000000000002];
+  const coords = (lastLen: 38 | 39) => [...Array.from({ length: 24_999 }, () => long), lastLen === 38 ? [1.000000000000001, 1.0000000000000002] : long];
+  assert.equal(JSON.stringify(coords(38)).length, 1_000_000);
+  assert.equal(JSON.stringify(coords(39)).length, 1_000_001);
+  assert.equal(parseGeom({ type: 'MultiPoint', coordinates: coords(38) }, 'body').type, 'MultiPoint');
+  assert.throws(() => parseGeom({ type: 'MultiPoint', coordinates: coords(39) }, 'body'), refused(null, /longer than 1000000 characters/));
+});
