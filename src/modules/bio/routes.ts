@@ -34,7 +34,7 @@ const SEMANTICS =
   Object.entries(DBF_FIELDS).map(([p, f]) => `${p}→${f.name}`).join(', ') + '.';
 
 const common = {
-  millesime: Type.Optional(Type.Integer({ minimum: 2015, maximum: 2100, description: 'PAC campaign; default: the latest complete campaign loaded (complete after 30 June of the next year).' })),
+  millesime: Type.Optional(Type.Integer({ minimum: 2010, maximum: 2100, description: 'PAC campaign; default: the latest complete campaign loaded (complete after 30 June of the next year).' })),
   srid: Type.Optional(Type.Integer({ description: `Output CRS: ${OUTPUT_SRIDS.join(', ')} (default 4326, WGS84; 2154 Lambert-93; 5490 Antilles, 2972 Guyane, 2975 Réunion, 4471 Mayotte).` })),
 };
 const featureQuery = {

@@ -123,10 +123,14 @@ export async function* streamParcels(db: Queryable, s: Selection, opts: { srid: 
     const w = touches(s.areas, i, 6);
     let after = '0';
     for (;;) {
+      // The area's parcels through the GiST index first (MATERIALIZED: the planner would otherwise walk
+      // the gid index over the whole campaign, testing each parcel, to find the first page).
       const rows = await db.query<ParcelRow>(
-        `SELECT t.gid::text AS gid, t.cle_source, ${PROPERTIES}, ST_AsGeoJSON(ST_Transform(t.geom, $4::int), $5::int) AS geometry
-         FROM bio_parcelle t WHERE t.millesime = $1 AND t.bio = 1 AND t.gid > $2::bigint AND ${w.sql}
-         ORDER BY t.gid LIMIT $3`,
+        `WITH hit AS MATERIALIZED (
+           SELECT t.gid FROM bio_parcelle t WHERE t.millesime = $1 AND t.bio = 1 AND t.gid > $2::bigint AND ${w.sql}
+         ), page AS (SELECT gid FROM hit ORDER BY gid LIMIT $3)
+         SELECT t.gid::text AS gid, t.cle_source, ${PROPERTIES}, ST_AsGeoJSON(ST_Transform(t.geom, $4::int), $5::int) AS geometry
+         FROM page JOIN bio_parcelle t ON t.gid = page.gid ORDER BY t.gid`,
         [s.millesime, after, BATCH, opts.srid, opts.digits, ...w.params],
       );
       for (const r of rows) {
