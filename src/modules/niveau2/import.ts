@@ -122,17 +122,18 @@ export async function importDelivery(db: Database, paths: string[], opts: Import
   const departement = dep.trim().toUpperCase().replace(/^0(?=\d{2}$)/, '');
   const files = filesOf(paths);
   const out: ImportSummary[] = [];
-  const shp = files.filter((f) => extname(f).toLowerCase() === '.shp');
+  // Graphic classes as the ASP ships them (shapefiles), or as GeoJSON (a conversion, a test).
+  const shp = files.filter((f) => ['.shp', '.geojson'].includes(extname(f).toLowerCase()));
   for (const f of shp) {
     const name = basename(f, extname(f));
     const target = SHAPE_TARGETS[0].test(name) ? targets.ilot : SHAPE_TARGETS[1].test(name) ? targets.parcelle : undefined;
     if (!target) throw new DeliveryError(`${basename(f)}: not a graphic class of level 2 (ILOT_…, PARCELLE_GRAPHIQUE_…)`);
     out.push(await importFiles(db, target, [f], opts));
   }
-  const shapeBases = new Set(shp.map((f) => f.slice(0, -4).toLowerCase()));
+  const shapeBases = new Set(shp.map((f) => f.slice(0, -extname(f).length).toLowerCase()));
   for (const f of files) {
     const ext = extname(f).toLowerCase();
-    if (!['.dbf', '.csv'].includes(ext) || shapeBases.has(f.slice(0, -4).toLowerCase())) continue;
+    if (!['.dbf', '.csv'].includes(ext) || shapeBases.has(f.slice(0, -ext.length).toLowerCase())) continue;
     const t = N2_TABLES.find((x) => x.files.test(basename(f, extname(f))));
     if (!t) throw new DeliveryError(`${basename(f)}: no level-2 table has this name (${N2_TABLES.map((x) => x.files.source).join(' ')})`);
     out.push(await importTable(db, t, f, { campagne, departement, encoding: opts.encoding, synthetic: opts.synthetic }));

@@ -166,6 +166,7 @@ test(`${BACKEND}: edited ids and parameters never reach outside what was granted
   for (const q of ['communes=' + c[1], 'campagnes=2021', 'tables=exploitants_etat', 'organisation=' + w.orgs.agence]) {
     const res = await get(`/api/niveau2/demandes/${id}/extraction?${q}`, w.keys.commune);
     assert.equal(res.statusCode, 400, q);
+    assert.equal(res.json().invalid_params?.[0]?.name, q.split('=')[0], res.body);
   }
   // A requester cannot decide its own request through another route or body member.
   const self = await w.t.app.inject({ method: 'POST', url: `/api/niveau2/demandes/${id}/decision`, headers: bearer(w.keys.ssp), payload: { decision: 'acceptation' } });
