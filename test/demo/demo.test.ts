@@ -67,7 +67,7 @@ test(`${BACKEND}: every generated dataset is labelled synthetic in terroir_datas
   if (MODULES.some((m) => m.name === 'datasets')) {
     const listed = (await t.app.inject({ method: 'GET', url: '/api/datasets?synthetic=true' })).json() as { id: string; synthetic: boolean }[];
     // Restricted (level 2, organic status) datasets are not listed to an anonymous caller.
-    const restricted = (await t.db.query<{ id: string }>(`SELECT id FROM terroir_dataset WHERE details->>'restricted' = 'true' OR layer LIKE 'rpg-n2.%'`)).map((x) => x.id);
+    const restricted = (await t.db.query<{ id: string }>(`SELECT id FROM terroir_dataset WHERE details->>'restricted' = 'true' OR layer LIKE 'rpg-n2.%' OR layer LIKE 'bio.%'`)).map((x) => x.id);
     assert.ok(restricted.length >= r.restrictedDatasets);
     assert.deepEqual(listed.map((d) => d.id).sort(), ids.filter((id) => !restricted.includes(id)).sort());
     const real = (await t.app.inject({ method: 'GET', url: '/api/datasets?synthetic=false' })).json() as { id: string }[];
