@@ -13,6 +13,8 @@ import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { installInputGuards } from './http/input.ts';
 import { serverOptions } from './http/server-options.ts';
+import { installDeadlines } from './http/deadline.ts';
+import { Lane, runWithQueryContext } from './db/context.ts';
 import { installMethodNotAllowed } from './http/method-not-allowed.ts';
 import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
@@ -97,6 +99,9 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   });
   installErrorHandling(app);
   installInputGuards(app);
+  // Deadline, client-disconnect cancellation and the heavy lane (docs/hardening.md).
+  const lane = new Lane(config.heavyConcurrency, config.heavyQueue);
+  installDeadlines(app, { deadlineMs: config.deadlineMs, enter: (signal, deadline, next) => runWithQueryContext({ signal, deadline, lane, heavy: false }, next) });
   installMethodNotAllowed(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
   app.removeContentTypeParser('text/plain');

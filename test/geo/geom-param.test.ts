@@ -53,7 +53,7 @@ test('refuses geometries over the vertex and size limits', () => {
 
 // The limits as documented in the README, written out: a test built from GEOM_LIMITS itself would
 // follow a wrong constant (a tenfold text limit) instead of catching it.
-const MAX_CHARS = 1_000_000;
+const MAX_CHARS = 2_400_000; // 48 characters a vertex (docs/hardening.md): 50,000 vertices always fit
 const MAX_VERTICES = 50_000;
 const refused = (value: unknown, reason: RegExp) => (e: unknown) => e instanceof HttpProblem && e.status === 400 && e.param?.name === 'geom' && reason.test(e.detail);
 
@@ -78,21 +78,21 @@ test('the vertex limit: 50,000 positions pass, 50,001 are refused (in one ring o
   assert.throws(() => parseGeom({ type: 'MultiPoint', coordinates: points(MAX_VERTICES + 1) }), refused(null, /more than 50000 vertices/));
 });
 
-test('the text limit: a 1,000,000-character geom passes, 1,000,001 characters are refused before parsing', () => {
+test('the text limit: a 2,400,000-character geom passes, 2,400,001 characters are refused before parsing', () => {
   const point = '{"type":"Point","coordinates":[-4.3,47.8]}';
   const padded = (n: number) => point + ' '.repeat(n - point.length); // still valid JSON
-  assert.equal(padded(MAX_CHARS).length, 1_000_000);
+  assert.equal(padded(MAX_CHARS).length, 2_400_000);
   assert.equal(parseGeom(padded(MAX_CHARS)).type, 'Point');
-  assert.throws(() => parseGeom(padded(MAX_CHARS + 1)), refused(null, /longer than 1000000 characters/));
-  assert.throws(() => parseGeom(padded(MAX_CHARS * 5)), refused(null, /longer than 1000000 characters/));
+  assert.throws(() => parseGeom(padded(MAX_CHARS + 1)), refused(null, /longer than 2400000 characters/));
+  assert.throws(() => parseGeom(padded(MAX_CHARS * 5)), refused(null, /longer than 2400000 characters/));
 });
 
-test('the text limit holds for a JSON body too: coordinates of 1,000,000 characters pass, one more is refused', () => {
-  // [1.0000000000000002,1.0000000000000002] is 39 characters; under 50,000 vertices either way.
-  const long = [1.0000000000000002, 1.0000000000000002];
-  const coords = (lastLen: 38 | 39) => [...Array.from({ length: 24_999 }, () => long), lastLen === 38 ? [1.000000000000001, 1.0000000000000002] : long];
-  assert.equal(JSON.stringify(coords(38)).length, 1_000_000);
-  assert.equal(JSON.stringify(coords(39)).length, 1_000_001);
-  assert.equal(parseGeom({ type: 'MultiPoint', coordinates: coords(38) }, 'body').type, 'MultiPoint');
-  assert.throws(() => parseGeom({ type: 'MultiPoint', coordinates: coords(39) }, 'body'), refused(null, /longer than 1000000 characters/));
+test('the text limit holds for a JSON body too: 50,000 positions of 2,400,000 characters pass, one character more is refused', () => {
+  // 1.0000000000000002e-10 is 22 characters, 1.000000000000001e-10 is 21: positions of 47 and 46.
+  const long = [1.0000000000000002e-10, 1.0000000000000002e-10];
+  const coords = (lastLen: 46 | 47) => [...Array.from({ length: 49_999 }, () => long), lastLen === 46 ? [1.000000000000001e-10, 1.0000000000000002e-10] : long];
+  assert.equal(JSON.stringify(coords(46)).length, 2_400_000);
+  assert.equal(JSON.stringify(coords(47)).length, 2_400_001);
+  assert.equal(parseGeom({ type: 'MultiPoint', coordinates: coords(46) }, 'body').type, 'MultiPoint');
+  assert.throws(() => parseGeom({ type: 'MultiPoint', coordinates: coords(47) }, 'body'), refused(null, /longer than 2400000 characters/));
 });

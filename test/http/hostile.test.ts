@@ -143,7 +143,7 @@ test(`${BACKEND}: 431 and a body that never completes are problems, with Connect
     assert.match(big, /\r\nConnection: close\r\n/i);
     assert.match(big, /application\/problem\+json[\s\S]*"status":431/);
     const t0 = Date.now();
-    const slow = await raw(port, `POST /api/datasets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":`, 10_000);
+    const slow = await raw(port, `POST /api/cadastre/parcelle HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":`, 10_000);
     assert.match(slow, /^HTTP\/1\.1 408 /, slow.slice(0, 200));
     assert.match(slow, /Connection: close/i);
     assert.ok(Date.now() - t0 < 5000, `timed out after ${Date.now() - t0} ms`);
