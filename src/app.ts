@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
 import compress from '@fastify/compress';
@@ -12,9 +11,19 @@ import type { AccessRule } from './auth/access.ts';
 import { accessControl, SECURITY_SCHEMES, type AccessOptions } from './auth/plugin.ts';
 import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
+import { installInputGuards } from './http/input.ts';
+import { serverOptions } from './http/server-options.ts';
+import { installDeadlines } from './http/deadline.ts';
+import { Lane, runWithQueryContext } from './db/context.ts';
+import { installMethodNotAllowed } from './http/method-not-allowed.ts';
+import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
+import { Collections, type CampaignRule } from './ogc/collections.ts';
+import { assertOpenCampaign, listCampagnes } from './modules/rpg/campagnes.ts';
+import { ogcPlugin } from './ogc/plugin.ts';
+import { tilesPlugin } from './tiles/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,6 +56,15 @@ function redactUrl(url: string): string {
   return redactCredentials(url.replace(/([?&]geom=)[^&]*/g, '$1provided'));
 }
 
+/** OGC API and tiles serve the RPG campaigns the open level-1 routes serve: completed ones (src/modules/rpg/campagnes.ts). */
+const RPG_CAMPAIGN_RULE: CampaignRule = {
+  async open(db, campaigns) {
+    const states = await listCampagnes(db);
+    return new Set(campaigns.filter((y) => states.find((c) => c.annee === y)?.etat === 'constatee'));
+  },
+  assertOpen: (db, campaign) => assertOpenCampaign(db, campaign),
+};
+
 /**
  * Builds the whole service without listening: the CLI and the tests share it. Infrastructure first
  * (errors, CORS, compression, OpenAPI), then one encapsulated plugin per module under /api/<name>.
@@ -64,9 +82,8 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
         }),
       },
     },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    trustProxy: true,
+    // Proxy trust, request ids, timeouts, Fastify's and Node's own errors: src/http/server-options.ts.
+    ...serverOptions(config),
     bodyLimit: 4 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
@@ -81,12 +98,17 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
     done(null, payload);
   });
   installErrorHandling(app);
+  installInputGuards(app);
+  // Deadline, client-disconnect cancellation and the heavy lane (docs/hardening.md).
+  const lane = new Lane(config.heavyConcurrency, config.heavyQueue);
+  installDeadlines(app, { deadlineMs: config.deadlineMs, enter: (signal, deadline, next) => runWithQueryContext({ signal, deadline, lane, heavy: false }, next) });
+  installMethodNotAllowed(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
   app.removeContentTypeParser('text/plain');
   // Access control (src/auth): one set of global hooks reading every route's `config.access`.
   await app.register(accessControl, access ?? {});
 
-  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate'] });
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'PUT', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate'] });
   await app.register(compress, { threshold: 2048, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
   await app.register(swagger, {
     openapi: {
@@ -108,7 +130,12 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   });
   registerDocs(app, modules.map((m) => m.name));
   registerHealth(app);
+  registerOutOfScope(app);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
+  // OGC API – Features and vector tiles over the same catalogue (docs/ogc.md, docs/tiles.md).
+  const collections = new Collections(db, catalog, RPG_CAMPAIGN_RULE);
+  await app.register(ogcPlugin, { prefix: '/ogc', collections, catalog });
+  await app.register(tilesPlugin, { collections, catalog });
   await app.ready();
   return app;
 }

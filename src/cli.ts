@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config/load.ts';
+import { didYouMean } from './config/suggest.ts';
 import type { Command } from './commands/types.ts';
 
 /**
@@ -49,8 +50,11 @@ export async function main(argv: string[]) {
   const command = Object.hasOwn(COMMANDS, name) ? await COMMANDS[name]() : undefined;
   if (!command) {
     if (name !== 'help' && name !== '--help' && name !== '-h') {
-      console.error(`terroir: unknown command "${name}"\n`);
+      // A misspelt command gets the close ones, not the whole usage text.
+      const hint = didYouMean(name, Object.keys(COMMANDS));
+      console.error(`terroir: unknown command "${name}"${hint}${hint ? '; `terroir help` lists every command' : '\n'}`);
       process.exitCode = 2;
+      if (hint) return;
     }
     console.log(await usage());
     return;

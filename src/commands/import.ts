@@ -4,6 +4,7 @@ import { openMigrated } from '../db/open.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { importWith, type ImportProgress } from '../import/engine.ts';
 import { formatSummary, progressReporter } from '../import/progress.ts';
+import { closest } from '../config/suggest.ts';
 
 /** A usage error (exit code 2), like the ones node:util parseArgs raises. */
 function usageError(message: string): Error {
@@ -28,7 +29,7 @@ export const importCommand: Command = {
   summary:
     'load a layer from its published files (shapefile loose or zipped, GeoJSON plain/.gz/NDJSON, a directory): reprojected to WGS84, replaced in one transaction',
   usage:
-    'terroir import <layer> <file…> [--annee N] [--srid N] [--strict] [--option k=v]… [--producer P] [--licence L] [--vintage V] [--encoding E] [--entry GLOB] [--json]',
+    'terroir import <layer> <file…> [--annee N] [--srid N] [--strict] [--option k=v]… [--producer P] [--licence L] [--vintage V] [--encoding E] [--entry GLOB] [--no-wait] [--replace-layer] [--json]',
   options: {
     annee: { type: 'string' },
     srid: { type: 'string' },
@@ -39,7 +40,9 @@ export const importCommand: Command = {
     vintage: { type: 'string' },
     encoding: { type: 'string' },
     entry: { type: 'string' },
+    'replace-layer': { type: 'boolean' },
     json: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
   },
   async run({ config, values, positionals, catalog }) {
     const [layer, ...files] = positionals;
@@ -48,7 +51,15 @@ export const importCommand: Command = {
       return;
     }
     const target = catalog.target(layer);
-    if (!target) throw usageError(`unknown layer "${layer}"\n${layerList(catalog)}`);
+    if (!target) {
+      // The close names, not the list of every layer (`terroir import` alone prints that).
+      const near = closest(layer, catalog.targets().map((t) => t.layer));
+      throw usageError(
+        near.length
+          ? `unknown layer "${layer}": did you mean ${near.join(' or ')}? (\`terroir import\` lists every layer)`
+          : `unknown layer "${layer}"; \`terroir import\` lists the layers`,
+      );
+    }
     if (!files.length) throw usageError(`no file given for ${layer} (formats: ${target.formats.join('; ')})`);
     const options: Record<string, string> = {};
     for (const kv of (values.option as string[] | undefined) ?? []) {
@@ -68,12 +79,14 @@ export const importCommand: Command = {
         campagne,
         srid,
         strict: !!values.strict,
+        noWait: !!values['no-wait'],
         options,
         producer: values.producer as string | undefined,
         licence: values.licence as string | undefined,
         vintage: values.vintage as string | undefined,
         encoding: values.encoding as string | undefined,
         entry: values.entry as string | undefined,
+        replaceLayer: !!values['replace-layer'],
         onProgress: (p: ImportProgress) => progress.onProgress(p),
       };
       // A multi-layer source (a CNIG document folder) is loaded by its target, one engine run per layer.

@@ -1,5 +1,6 @@
 import { Value } from 'typebox/value';
-import { ConfigSchema, type Config } from './schema.ts';
+import { ConfigSchema, QUOTA_PATTERN, QUOTA_WINDOWS, type Config } from './schema.ts';
+import { didYouMean } from './suggest.ts';
 
 /** Environment variable behind each config key; flags use the kebab-case key (`--data-dir`). */
 const ENV_KEYS: Record<keyof Config, string> = {
@@ -17,11 +18,45 @@ const ENV_KEYS: Record<keyof Config, string> = {
   quotaProfessionnel: 'TERROIR_QUOTA_PROFESSIONNEL',
   rateLimitAnonymous: 'TERROIR_RATE_LIMIT_ANONYMOUS',
   auditKeyFile: 'TERROIR_AUDIT_KEY_FILE',
+  trustProxy: 'TERROIR_TRUST_PROXY',
+  publicUrl: 'TERROIR_PUBLIC_URL',
+  deadlineMs: 'TERROIR_DEADLINE_MS',
+  requestTimeoutMs: 'TERROIR_REQUEST_TIMEOUT_MS',
+  headersTimeoutMs: 'TERROIR_HEADERS_TIMEOUT_MS',
+  heavyConcurrency: 'TERROIR_HEAVY_CONCURRENCY',
+  heavyQueue: 'TERROIR_HEAVY_QUEUE',
+  pseudonymKey: 'TERROIR_PSEUDONYM_KEY',
 };
-const INTEGER_KEYS = new Set<keyof Config>(['port', 'statementTimeoutMs', 'poolSize']);
+const INTEGER_KEYS = new Set<keyof Config>([
+  'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue',
+]);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** The syntaxes behind the schema's patterns, as a person writes them. */
+const PATTERN_SYNTAX: Record<string, string> = {
+  [QUOTA_PATTERN]: `unlimited|off|N/window[,N/window…] (window ${QUOTA_WINDOWS.join('|')}, e.g. 50/second,10000/day)`,
+  '^postgres(ql)?://': 'a postgres://user@host:port/database URL',
+  '^rediss?://': 'a redis:// or rediss:// URL',
+};
+
+/**
+ * What a key accepts, said in the user's terms rather than the validator's ("must be equal to
+ * constant"): the literal values of a choice, the bounds of an integer, the syntax in the description.
+ */
+export function accepted(key: keyof Config): string | undefined {
+  const prop = (ConfigSchema.properties as Record<string, { anyOf?: { const?: unknown; pattern?: string }[]; minimum?: number; maximum?: number; pattern?: string; description?: string }>)[key];
+  if (!prop) return undefined;
+  if (prop.anyOf) {
+    const consts = prop.anyOf.filter((s) => s.const !== undefined).map((s) => String(s.const));
+    const patterns = prop.anyOf.filter((s) => s.pattern).map((s) => PATTERN_SYNTAX[s.pattern!] ?? s.pattern);
+    return `accepted values: ${[...consts, ...patterns].join('|')}`;
+  }
+  if (prop.minimum !== undefined || prop.maximum !== undefined) return `must be an integer${prop.minimum !== undefined ? ` from ${prop.minimum}` : ''}${prop.maximum !== undefined ? ` to ${prop.maximum}` : ''}`;
+  if (prop.pattern) return `expected ${PATTERN_SYNTAX[prop.pattern] ?? `a value matching ${prop.pattern}`}`;
+  return undefined;
 }
 
 /**
@@ -35,7 +70,10 @@ export function loadConfig(
 ): Readonly<Config> {
   const known = new Set(Object.values(ENV_KEYS));
   const unknown = Object.keys(env).filter((k) => k.startsWith('TERROIR_') && !known.has(k));
-  if (unknown.length) throw new ConfigError(`unknown configuration variable(s): ${unknown.join(', ')}`);
+  if (unknown.length) {
+    const hints = unknown.map((k) => `${k}${didYouMean(k, [...known])}`);
+    throw new ConfigError(`unknown configuration variable(s): ${hints.join(', ')}`);
+  }
 
   const raw: Record<string, unknown> = {};
   for (const [key, envName] of Object.entries(ENV_KEYS) as [keyof Config, string][]) {
@@ -54,7 +92,7 @@ export function loadConfig(
     const first = errors[0] as { instancePath: string; message: string };
     const key = first.instancePath.replace(/^\//, '') as keyof Config;
     const name = ENV_KEYS[key] ?? key;
-    throw new ConfigError(`invalid configuration ${name}=${JSON.stringify(withDefaults[key])}: ${first.message}`);
+    throw new ConfigError(`invalid configuration ${name}=${JSON.stringify(withDefaults[key])}: ${accepted(key) ?? first.message}`);
   }
   return Object.freeze(withDefaults as Config);
 }

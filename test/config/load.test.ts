@@ -39,3 +39,26 @@ for (const [env, name] of [
     assert.throws(() => loadConfig(env as Record<string, string>), (e: unknown) => e instanceof ConfigError && (e as Error).message.includes(name));
   });
 }
+
+test('a wrong value is answered with the values accepted, not the validator’s words', () => {
+  const message = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    assert.fail('accepted');
+  };
+  assert.equal(message({ TERROIR_DEMO: 'never' }), 'invalid configuration TERROIR_DEMO="never": accepted values: auto|off');
+  assert.match(message({ LOG_LEVEL: 'loud' }), /accepted values: fatal\|error\|warn\|info\|debug\|trace\|silent$/);
+  assert.match(message({ PORT: '70000' }), /PORT=70000: must be an integer from 0 to 65535$/);
+  assert.match(message({ TERROIR_QUOTA_PUBLIC: '-1/day' }), /expected unlimited\|off\|N\/window.*second\|minute\|hour\|day\|year/);
+  assert.match(message({ TERROIR_RATE_LIMIT_ANONYMOUS: 'beaucoup' }), /accepted values: auto\|unlimited\|off\|N\/window/);
+  assert.match(message({ DATABASE_URL: 'mysql://x' }), /expected a postgres:\/\/user@host:port\/database URL$/);
+  for (const m of [message({ TERROIR_DEMO: 'x' }), message({ LOG_LEVEL: 'x' })]) assert.doesNotMatch(m, /constant|must match|anyOf/);
+});
+
+test('a misspelt TERROIR_ variable gets the closest known one', () => {
+  assert.throws(() => loadConfig({ TERROIR_DEMOS: 'off' }), /TERROIR_DEMOS \(did you mean TERROIR_DEMO\?\)/);
+  assert.throws(() => loadConfig({ TERROIR_ZZZZZZZZZZZZ: 'x' }), (e: Error) => !/did you mean/.test(e.message));
+});

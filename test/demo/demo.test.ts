@@ -349,6 +349,23 @@ test(`${BACKEND}: the restricted synthetic tables are served by no open route`, 
   }
 });
 
+test(`${BACKEND}: the organic parcels go through the CartoBio layer (bio.parcelle), one row per organic parcel and campaign, stages kept`, async () => {
+  const rows = await t.db.query<{ millesime: number; n: number; stages: string; communes: number; demo: number }>(
+    `SELECT b.millesime, count(*)::int AS n, string_agg(DISTINCT b.conversion, ',' ORDER BY b.conversion) AS stages,
+            count(*) FILTER (WHERE b.code_commune IS NOT NULL AND b.code_epci IS NOT NULL AND b.surface_ha > 0)::int AS communes,
+            (SELECT count(*)::int FROM demo_bio_parcelle d WHERE d.campagne = b.millesime) AS demo
+     FROM bio_parcelle b WHERE b.dataset_id LIKE 'bio.parcelle:%:demo-D%' GROUP BY b.millesime ORDER BY 1`,
+  );
+  assert.deepEqual(rows.map((x) => x.millesime), OPTS.annees);
+  for (const x of rows) {
+    assert.equal(x.n, x.demo, `${x.millesime}: every organic parcel of the demo`);
+    assert.equal(x.communes, x.n, `${x.millesime}: commune, EPCI and area on every row`);
+    assert.match(x.stages, /^(AB|C1|C2|C3)(,(AB|C1|C2|C3))*$/);
+  }
+  const [d] = await t.db.query<{ synthetic: boolean }>(`SELECT bool_and(synthetic) AS synthetic FROM terroir_dataset WHERE layer = 'bio.parcelle'`);
+  assert.equal(d.synthetic, true);
+});
+
 test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo change what serve would do`, async () => {
   const log = { info() {}, warn() {}, error() {} };
   assert.equal(await demoState(t.db), 'demo-present');
@@ -365,7 +382,7 @@ test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo
   assert.equal(await demoState(t.db), 'incomplete-demo');
   const removed = await removeDemo(t.db);
   assert.equal(removed, ids.length);
-  for (const table of ['rpg_parcelle', 'rpg_ilot', 'cadastre_parcelle', 'cadastre_localisant', 'cadastre_feuille', 'cadastre_commune', 'aoc_appellation_viticole', 'gpu_zone_urba', 'gpu_document', 'gpu_municipality', ...Object.values(RESTRICTED_TABLES)]) {
+  for (const table of ['rpg_parcelle', 'rpg_ilot', 'cadastre_parcelle', 'cadastre_localisant', 'cadastre_feuille', 'cadastre_commune', 'aoc_appellation_viticole', 'gpu_zone_urba', 'gpu_document', 'gpu_municipality', 'bio_parcelle', ...Object.values(RESTRICTED_TABLES)]) {
     const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
     assert.equal(row.n, 0, `${table} emptied`);
   }
@@ -373,4 +390,24 @@ test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo
   assert.equal(await demoState(t.db), 'empty');
   const [units] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM limites_commune WHERE code IN (SELECT insee FROM demo_w_commune)`);
   assert.equal(units.n, 0, 'the demo communes are no longer administrative units');
+});
+
+test(`${BACKEND}: the demo has one synthetic zone of each nature kind, and its communes answer a point query of limites-administratives`, async () => {
+  const routes = ['natura-habitat', 'natura-oiseaux', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
+  const tables = ['sic', 'zps', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
+  for (const [i, route] of routes.entries()) {
+    const { p } = await one<{ p: string }>(`SELECT ST_AsGeoJSON(ST_PointOnSurface(geom)) AS p FROM nature_${tables[i]} LIMIT 1`);
+    const res = await t.app.inject({ method: 'GET', url: `/api/nature/${route}?geom=${encodeURIComponent(p)}` });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.totalFeatures, 1, route);
+    const name = body.features[0].properties.sitename ?? body.features[0].properties.nom ?? body.features[0].properties.nom_site;
+    assert.match(name, /\(synthétique\)$/, route);
+    assert.equal(body.synthetic, true, route);
+  }
+  const c = await one<{ code: string; p: string }>(`SELECT insee AS code, ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(geom), 4326)) AS p FROM demo_w_commune ORDER BY insee LIMIT 1`);
+  const [lon, lat] = JSON.parse(c.p).coordinates;
+  const res = await t.app.inject({ method: 'GET', url: `/api/limites-administratives/commune?lon=${lon}&lat=${lat}` });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json().features.map((f: { properties: { insee_com: string } }) => f.properties.insee_com), [c.code]);
 });

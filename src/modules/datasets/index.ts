@@ -48,6 +48,33 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** A server path (POSIX or Windows) in a string value: a sheet names files, never where they lie. */
+const PATH = /^(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)/;
+
+/**
+ * What a sheet may publish: file names instead of server paths (older imports recorded the absolute
+ * path in `details.files[].file`), and a layer id instead of an internal table name (a derived
+ * dataset recorded the table it was built from). Applied on read, so rows written before are
+ * published the same way.
+ */
+export function publicValue(v: unknown, tables: ReadonlyMap<string, string>, depth = 0): unknown {
+  if (typeof v === 'string') {
+    if (PATH.test(v)) return v.split(/[\\/]/).filter(Boolean).pop() ?? '';
+    return tables.get(v) ?? v;
+  }
+  if (depth > 8 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => publicValue(x, tables, depth + 1));
+  return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'table').map(([k, x]) => [k, publicValue(x, tables, depth + 1)]));
+}
+
+function tableNames(app: FastifyInstance): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const layer of app.catalog.all()) {
+    const table = (layer as { table?: unknown }).table;
+    if (typeof table === 'string') out.set(table, layer.id);
+  }
+  return out;
+}
 /**
  * The rule protecting a dataset: its catalogue layer's, else the scope its details name (restricted
  * tables loaded outside the catalogue, e.g. RPG level 2), else `admin` for anything flagged restricted.
@@ -63,6 +90,8 @@ const visible = (app: FastifyInstance, req: FastifyRequest, row: { layer: string
   mayRead(req.principal?.scopes, ruleOf(app, row.layer, row.details));
 
 async function plugin(app: FastifyInstance) {
+  const tables = tableNames(app);
+  const sheet = <T extends Record<string, unknown>>(row: T): T => ({ ...row, source: publicValue(row.source, tables), ...(row.details ? { details: publicValue(row.details, tables) } : {}) });
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/',
     {
@@ -85,7 +114,7 @@ async function plugin(app: FastifyInstance) {
         `SELECT ${COLUMNS}, details AS d FROM terroir_dataset ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY layer, campagne DESC NULLS LAST, id`,
         values,
       );
-      return rows.filter((r) => visible(app, req, { layer: r.layer, details: r.d })).map(({ d: _d, ...r }) => r);
+      return rows.filter((r) => visible(app, req, { layer: r.layer, details: r.d })).map(({ d: _d, ...r }) => sheet(r));
     },
   );
 
@@ -104,7 +133,7 @@ async function plugin(app: FastifyInstance) {
     async (req) => {
       const [row] = await app.db.query<DatasetRow>(`SELECT ${COLUMNS}, details FROM terroir_dataset WHERE id = $1`, [req.params.id]);
       if (!row || !visible(app, req, { layer: row.layer, details: row.details as never })) throw notFound(`no dataset ${req.params.id}`);
-      return row;
+      return sheet(row);
     },
   );
 }
