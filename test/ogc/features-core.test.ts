@@ -8,6 +8,7 @@ import { assertProblem, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/db.ts';
 import { ogcApp } from './fixture.ts';
 import { CONFORMANCE } from '../../src/ogc/plugin.ts';
+import { Validator } from '@seriousme/openapi-schema-validator';
 
 let t: TestApp;
 const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
@@ -42,6 +43,7 @@ test(`${BACKEND}: /req/oas30/oas-definition-1 — /ogc/api is an OpenAPI 3.0 doc
   assert.match(String(res.headers['content-type']), /^application\/vnd\.oai\.openapi\+json; ?version="?3\.0/);
   const doc = res.json();
   assert.match(doc.openapi, /^3\.0\./);
+  assert.deepEqual(await new Validator().validate(doc), { valid: true });
   assert.deepEqual(doc.components.parameters.limit.schema, { type: 'integer', minimum: 1, maximum: 10000, default: 100 });
   assert.ok(doc.paths['/collections/rpg-parcelle-2023/items'], 'items path of a campaign');
   const items = doc.paths['/collections/rpg-parcelle-2023/items'].get.parameters.map((p: { $ref?: string; name?: string }) => p.$ref ?? p.name);
