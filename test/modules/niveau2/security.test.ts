@@ -62,6 +62,39 @@ test(`${BACKEND}: no open route answers any level-2 value (PACAGE, SIRET, names,
       }
     }
   }
+  // OGC API – Features and tiles (hidden from /api/doc): every collection listed to an anonymous caller,
+  // its items over the demo commune, and the tile holding a demo parcel at zoom 14.
+  const [pt] = await w.t.db.query<{ x: number; y: number; bbox: string }>(
+    `SELECT ST_X(ST_PointOnSurface(geom)) AS x, ST_Y(ST_PointOnSurface(geom)) AS y, concat_ws(',', ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)) AS bbox
+     FROM limites_commune WHERE code = $1`,
+    [w.communes[0]],
+  );
+  const z = 14;
+  const tx = Math.floor(((pt.x + 180) / 360) * 2 ** z);
+  const ty = Math.floor(((1 - Math.log(Math.tan((pt.y * Math.PI) / 180) + 1 / Math.cos((pt.y * Math.PI) / 180)) / Math.PI) / 2) * 2 ** z);
+  const ogc = await get('/ogc/collections?f=json');
+  assert.equal(ogc.statusCode, 200, ogc.body.slice(0, 200));
+  {
+    const ids = (ogc.json() as { collections: { id: string }[] }).collections.map((x) => x.id);
+    assert.ok(!ids.some((id) => id.startsWith('rpg-n2')), `no level-2 collection listed to an open caller: ${ids.join(', ')}`);
+    scan('/ogc/collections', ogc.body);
+    for (const id of ids) {
+      for (const u of [`/ogc/collections/${id}?f=json`, `/ogc/collections/${id}/items?f=json&limit=1000&bbox=${pt.bbox}`, `/ogc/collections/${id}/queryables?f=json`]) {
+        const res = await get(u);
+        if (res.statusCode === 200) scanned++;
+        scan(u, res.body);
+      }
+      for (const u of [`/tiles/${id}/${z}/${tx}/${ty}.mvt`, `/ogc/collections/${id}/tiles/WebMercatorQuad/${z}/${ty}/${tx}`]) {
+        const res = await get(u);
+        scan(u, res.rawPayload.toString('latin1'));
+      }
+    }
+    for (const id of ['rpg-n2.parcelle-graphique', 'rpg-n2.ilot']) {
+      const res = await get(`/ogc/collections/${id}/items?f=json&bbox=${pt.bbox}`);
+      assert.ok(res.statusCode >= 400, `${id} items: ${res.statusCode}`);
+      scan(id, res.body);
+    }
+  }
   for (const extra of ['/api/doc', '/api/doc/problems', '/api/doc/rpg.json', '/api/doc/niveau2.json', '/healthz', '/readyz']) scan(extra, (await get(extra)).body);
   assert.ok(scanned > 20, `open answers scanned: ${scanned}`);
   // A valid level-2 key on an open route changes nothing to what it answers.
