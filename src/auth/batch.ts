@@ -1,3 +1,5 @@
+import { outsideRequest } from '../db/context.ts';
+
 /**
  * Group commit in the process: calls made while a flush is running wait and go together in the next
  * one. A lone call is flushed at once (no timer, no added latency when idle); under load, one
@@ -33,6 +35,8 @@ export function batcher<I, O>(
   return (item) =>
     new Promise<O>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (!running) void run();
+      // The flush serves every waiting request: it runs in none of their contexts (a request that
+      // ends, client gone or deadline passed, must not cancel the others' counts or audit rows).
+      if (!running) outsideRequest(() => void run());
     });
 }

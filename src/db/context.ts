@@ -27,6 +27,14 @@ export function runWithQueryContext<T>(ctx: QueryContext, fn: () => T): T {
   return store.run(ctx, fn);
 }
 
+/**
+ * Runs `fn` outside any request's context: work shared by several requests (a group commit of quota
+ * counts or audit rows) must not be cancelled when the request that happened to start it ends.
+ */
+export function outsideRequest<T>(fn: () => T): T {
+  return store.exit(fn);
+}
+
 export function queryContext(): QueryContext | undefined {
   return store.getStore();
 }
