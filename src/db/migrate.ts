@@ -29,8 +29,16 @@ export function migrationFiles(dir = MIGRATIONS_DIR): MigrationFile[] {
  * is an error: the database would no longer match the code.
  */
 export async function migrate(db: Database, files = migrationFiles()): Promise<string[]> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS terroir_migration (
-    name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  // CREATE TABLE IF NOT EXISTS is not safe when several nodes start on one empty database at once
+  // (all but one fail on pg_type's unique index): the register itself is created under the lock.
+  const [{ t }] = await db.query<{ t: string | null }>(`SELECT to_regclass('terroir_migration')::text AS t`);
+  if (!t) {
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await tx.exec(`CREATE TABLE IF NOT EXISTS terroir_migration (
+        name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    });
+  }
   const done = new Map(
     (await db.query<{ name: string; checksum: string }>('SELECT name, checksum FROM terroir_migration')).map((r) => [r.name, r.checksum]),
   );

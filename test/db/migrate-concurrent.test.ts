@@ -36,15 +36,13 @@ async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
 }
 
 /**
- * KNOWN BUG (reported, src/db is being hardened by another branch): migrate() creates
- * terroir_migration with CREATE TABLE IF NOT EXISTS *before* taking the advisory lock; run by several
- * nodes at once on an empty database, all but one fail with `duplicate key value violates unique
- * constraint "pg_type_typname_nsp_index"` (PostgreSQL's IF NOT EXISTS is not safe under concurrency).
- * Marked todo so the run stays green until the fix lands; drop `todo` then.
+ * migrate() used to create terroir_migration with CREATE TABLE IF NOT EXISTS before taking the
+ * advisory lock: several nodes at once on an empty database, all but one failed with `duplicate key
+ * value violates unique constraint "pg_type_typname_nsp_index"` (IF NOT EXISTS is not safe under
+ * concurrency). The register is now created under the lock.
  */
 test(`postgres: ${NODES} nodes migrating one empty database at once: each migration applied once, every start succeeds`, {
   skip: BACKEND !== 'postgres' && 'PostgreSQL only (the embedded case is below)',
-  todo: 'fails today: terroir_migration is created outside the advisory lock (see comment)',
 }, async () => {
   assert.ok(FILES.length >= 9, `${FILES.length} migrations`);
   const place = await emptyDatabase();
