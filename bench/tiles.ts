@@ -1,5 +1,5 @@
 /**
- * Vector tiles: requests/s, p50/p99 and bytes at z10 (administrative units), z13 and z15 (RPG
+ * Vector tiles: requests/s, p50/p99 and bytes at z10 (cadastre communes), z13 and z15 (RPG
  * parcels of the latest campaign), cold (a new ETag every time is not possible: the same tile is
  * asked again, encoded again, since Terroir keeps no tile cache) and with If-None-Match (a 304
  * decided before any database work). On PostgreSQL the tile's ST_AsMVT statement also runs straight
@@ -42,7 +42,7 @@ try {
   const [x0, y0, x1, y1] = rpg.extent.spatial.bbox[0];
   const [lon, lat] = [(x0 + x1) / 2, (y0 + y1) / 2];
   const tiles = [
-    { collection: 'limites-administratives-commune', ...tileOf(lon, lat, 10) },
+    { collection: 'cadastre-commune', ...tileOf(lon, lat, 10) },
     { collection: rpg.id, ...tileOf(lon, lat, 13) },
     { collection: rpg.id, ...tileOf(lon, lat, 15) },
   ];
@@ -54,7 +54,7 @@ try {
     const first = await fetch(path);
     const etag = first.headers.get('etag') ?? '';
     const cold = await hammer(path, opts);
-    const revalidated = await hammer(path, opts, { 'if-none-match': etag });
+    const revalidated = await hammer(path, opts, { 'if-none-match': etag }, 304);
     let reference: Figures | null = null;
     if (db && collections) {
       const { sql, params } = mvtSql(await collections.get(t.collection, null), t);

@@ -60,6 +60,20 @@ function queryable(target: PgliteLike): Queryable {
 }
 
 /**
+ * The work tables of an import (src/import/load: staging, transformed, prepared rows) are dropped
+ * when it ends; an import killed half-way (kill -9, power loss) leaves them, hundreds of MB for a
+ * large file. This process owns the directory (the lock): no import of another can be running, so
+ * every one found at open is dropped and its space given back.
+ */
+async function reclaimImportWork(q: Queryable): Promise<void> {
+  const left = await q.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname ~ '^terroir_(stage|prep|ready)_[0-9a-f]{12}$'`,
+  );
+  for (const { name } of left) await q.query(`DROP TABLE IF EXISTS "${name}"`);
+}
+
+/**
  * Named locks within this process. The embedded database belongs to one process (the data
  * directory lock), and PostgreSQL advisory locks of its single session would all be granted to
  * everyone: the lock lives here instead.
@@ -109,6 +123,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     throw e;
   }
   const base = queryable(db);
+  await reclaimImportWork(base);
   const locks = new NamedLocks();
   return {
     backend: 'pglite',

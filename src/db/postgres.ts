@@ -117,18 +117,27 @@ function queryable(client: pg.Pool | pg.PoolClient, canceller?: pg.Pool): Querya
  * pathological geometry query cannot hold a connection forever.
  */
 export async function openPostgres(url: string, opts: { poolSize: number; statementTimeoutMs: number }): Promise<Database> {
+  // PostgreSQL 14+: a backend whose client went away (this process killed mid-query) stops its
+  // statement within 2 s instead of running to its timeout. Set at connection start (older
+  // servers refuse the parameter, so the version is asked first).
+  const probe = new pg.Client({ connectionString: url, application_name: 'terroir' });
+  await probe.connect();
+  let version: number;
+  try {
+    version = Number((await probe.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
+  } finally {
+    await probe.end();
+  }
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.poolSize,
     statement_timeout: opts.statementTimeoutMs,
     application_name: 'terroir',
+    ...(version >= 140000 ? { options: '-c client_connection_check_interval=2000' } : {}),
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const [{ v }] = (await pool.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`)).rows;
-  // PostgreSQL 14+: a backend whose client went away (this process killed mid-query) stops its
-  // statement within 2 s instead of running to its timeout.
-  if (v >= 140000) pool.on('connect', (c) => void c.query('SET client_connection_check_interval = 2000').catch(() => {}));
+  await pool.query('SELECT 1');
   // Cancels go through connections of their own: the main pool may be the very thing that is full.
   const canceller = new pg.Pool({ connectionString: url, max: 2, application_name: 'terroir-cancel' });
   canceller.on('error', () => {});

@@ -151,11 +151,15 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
       await transform(s, job);
       const validation = await validate(s, job);
       await prepare(s, job, validation);
-      return await s.transaction(async (tx) => {
+      const done = await s.transaction(async (tx) => {
         const swapped = await swap(tx, job, validation);
         const datasets = await record(tx, job, validation, swapped, sums);
         return { validation, swapped, datasets };
       });
+      job.mark('commit');
+      // On the session: the import's settings (no statement timeout) apply to ANALYZE of a large table too.
+      await analyze(s, job);
+      return done;
     } catch (e) {
       throw asImportError(e);
     } finally {
@@ -163,8 +167,6 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
       if (db.backend === 'pglite') await s.query('RESET client_min_messages').catch(() => {});
     }
   });
-  job.mark('commit');
-  await analyze(db, job);
   const { validation: v, swapped, datasets } = result;
   // An afterLoad that merges rows (AOC: a zone's duplicate copies, pieces of one zone) is said, not
   // silent: read = loaded + merged + rejected, and loaded is what the datasets serve.

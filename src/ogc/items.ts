@@ -245,6 +245,8 @@ export function pageSql(c: Collection, r: ItemsRequest, format: ItemsFormat): { 
   if (r.cursor) {
     const cols = keys.map((k) => `t.${ident(k.name)}`).join(', ');
     const vals = keys.map((k, i) => `${pageParams.add(r.cursor!.key[i])}::${k.type}`).join(', ');
+    // The leading key alone first: an index on the id column serves it even when no index holds the whole key.
+    if (keys.length > 1) where.push(`t.${ident(keys[0].name)} >= ${pageParams.add(r.cursor.key[0])}::${keys[0].type}`);
     where.push(`(${cols}) > (${vals})`);
   }
   const g = outputGeometry(layer, r.crs);

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireDataDirLock, DataDirLockedError } from '../../src/db/lock.ts';
+import { acquireDataDirLock, DataDirLockedError, processStartTime } from '../../src/db/lock.ts';
 import { BACKEND, freshDb } from '../helpers/db.ts';
 
 const dirs: string[] = [];
@@ -21,6 +21,9 @@ const tempDir = () => {
   return d;
 };
 process.on('exit', () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** What this process writes in a lock: pid, host and start time. */
+const ME = `${process.pid}@${hostname()}@${processStartTime(process.pid)}`;
 
 /** The pid of a process that has exited (and, on a quiet machine, not been reused). */
 function deadPid(): number {
@@ -36,7 +39,7 @@ test('a lock of a dead process on this host is stale: taken over, onStale called
   let stale = 0;
   const release = acquireDataDirLock(dir, () => stale++);
   assert.equal(stale, 1);
-  assert.equal(readFileSync(lock, 'utf8'), `${process.pid}@${hostname()}`);
+  assert.equal(readFileSync(lock, 'utf8'), ME);
   release();
   assert.equal(existsSync(lock), false, 'released: the file is gone');
 });
@@ -76,6 +79,29 @@ test('a lock of a live process on this host is refused, naming the process; the 
   assert.equal(stale, 1);
 });
 
+test('a lock whose pid now belongs to another live process (start time differs) is stale: taken over', async () => {
+  const dir = tempDir();
+  const lock = join(dir, 'terroir.lock');
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  try {
+    const start = processStartTime(child.pid!);
+    assert.match(String(start), /^[0-9]+$/, 'start time read from /proc');
+    // The same pid, written by a process that started at another time: a reused pid.
+    writeFileSync(lock, `${child.pid}@${hostname()}@${Number(start) - 1}`);
+    let stale = 0;
+    const release = acquireDataDirLock(dir, () => stale++);
+    assert.equal(stale, 1);
+    assert.equal(readFileSync(lock, 'utf8'), ME);
+    release();
+    // Its true start time: the lock is that live process's, refused.
+    writeFileSync(lock, `${child.pid}@${hostname()}@${start}`);
+    assert.throws(() => acquireDataDirLock(dir, () => stale++), DataDirLockedError);
+  } finally {
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+});
+
 test('a lock held by another host is never taken over, even with a pid that is dead here', () => {
   const dir = tempDir();
   const lock = join(dir, 'terroir.lock');
@@ -112,7 +138,7 @@ test('pglite: a data directory with a stale lock and a leftover postmaster.pid o
   const db = await openPglite(dir);
   try {
     assert.deepEqual(await db.query('SELECT n FROM lock_probe'), [{ n: 42 }]);
-    assert.equal(readFileSync(join(dir, 'terroir.lock'), 'utf8'), `${process.pid}@${hostname()}`);
+    assert.equal(readFileSync(join(dir, 'terroir.lock'), 'utf8'), ME);
   } finally {
     await db.close();
   }
@@ -120,4 +146,25 @@ test('pglite: a data directory with a stale lock and a leftover postmaster.pid o
   writeFileSync(join(dir, 'terroir.lock'), `1@other-host.example`);
   await assert.rejects(openPglite(dir), (e: unknown) => e instanceof DataDirLockedError && /locked by 1@other-host\.example/.test((e as Error).message));
   assert.equal(readFileSync(join(dir, 'terroir.lock'), 'utf8'), '1@other-host.example');
+});
+
+test('pglite: the work tables of an import killed half-way are dropped at the next open, their space given back', { skip: BACKEND !== 'pglite' && 'embedded backend only' }, async () => {
+  const { openPglite } = await import('../../src/db/pglite.ts');
+  const t = await freshDb();
+  const dir = t.dataDir!;
+  // What an import killed during its staging leaves: its work tables, full.
+  await t.db.exec(`CREATE UNLOGGED TABLE terroir_stage_0123456789ab AS SELECT g AS n, repeat('x', 500) AS pad FROM generate_series(1, 20000) g;
+    CREATE UNLOGGED TABLE terroir_prep_0123456789ab (n int); CREATE TABLE terroir_stage_keep (n int)`);
+  const size = async (db: typeof t.db) => (await db.query<{ b: number }>('SELECT pg_database_size(current_database())::bigint AS b'))[0].b;
+  const before = await size(t.db);
+  await t.db.close();
+  const db = await openPglite(dir);
+  try {
+    const left = await db.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relname LIKE 'terroir\\_%' AND relkind = 'r' ORDER BY relname`);
+    assert.deepEqual(left.map((r) => r.relname).filter((n) => /^terroir_(stage|prep|ready)/.test(n)), ['terroir_stage_keep'], 'only the import work tables are dropped');
+    assert.ok(before - (await size(db)) > 5_000_000, 'more than 5 MB given back');
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -67,7 +67,7 @@ test(`${BACKEND}: every generated dataset is labelled synthetic in terroir_datas
   if (MODULES.some((m) => m.name === 'datasets')) {
     const listed = (await t.app.inject({ method: 'GET', url: '/api/datasets?synthetic=true' })).json() as { id: string; synthetic: boolean }[];
     // Restricted (level 2, organic status) datasets are not listed to an anonymous caller.
-    const restricted = (await t.db.query<{ id: string }>(`SELECT id FROM terroir_dataset WHERE details->>'restricted' = 'true' OR layer LIKE 'rpg-n2.%'`)).map((x) => x.id);
+    const restricted = (await t.db.query<{ id: string }>(`SELECT id FROM terroir_dataset WHERE details->>'restricted' = 'true' OR layer LIKE 'rpg-n2.%' OR layer LIKE 'bio.%'`)).map((x) => x.id);
     assert.ok(restricted.length >= r.restrictedDatasets);
     assert.deepEqual(listed.map((d) => d.id).sort(), ids.filter((id) => !restricted.includes(id)).sort());
     const real = (await t.app.inject({ method: 'GET', url: '/api/datasets?synthetic=false' })).json() as { id: string }[];
@@ -335,7 +335,13 @@ test(`${BACKEND}: the communes and EPCI are administrative units with contours: 
 test(`${BACKEND}: the restricted synthetic tables are served by no open route`, async () => {
   for (const l of t.app.catalog.all()) assert.ok(!l.table.startsWith('demo_'), `${l.id} serves ${l.table}`);
   for (const l of t.app.catalog.all()) if (l.table.startsWith('rpg_n2_')) assert.notEqual(l.access, 'public', `${l.id} is restricted`);
-  assert.doesNotMatch(t.app.printRoutes({ commonPrefix: false }), /demo|bio-parcelle/i);
+  assert.doesNotMatch(t.app.printRoutes({ commonPrefix: false }), /demo/i);
+  // The organic parcels have OGC and tile routes of their own, restricted like the layer: nothing without a key.
+  for (const url of ['/ogc/collections/bio-parcelle/items', '/tiles/bio-parcelle.json', '/tiles/bio-parcelle/13/4100/2950.mvt']) {
+    const res = await t.app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 401, `${url}: ${res.statusCode}`);
+    assert.doesNotMatch(res.body, /pacage|conversion|millesime/i, url);
+  }
   for (const table of Object.values(RESTRICTED_TABLES)) {
     const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
     assert.ok(row.n > 0, `${table} is filled`);
@@ -366,6 +372,26 @@ test(`${BACKEND}: the organic parcels go through the CartoBio layer (bio.parcell
   assert.equal(d.synthetic, true);
 });
 
+test(`${BACKEND}: the demo has one synthetic zone of each nature kind, and its communes answer a point query of limites-administratives`, async () => {
+  const routes = ['natura-habitat', 'natura-oiseaux', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
+  const tables = ['sic', 'zps', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
+  for (const [i, route] of routes.entries()) {
+    const { p } = await one<{ p: string }>(`SELECT ST_AsGeoJSON(ST_PointOnSurface(geom)) AS p FROM nature_${tables[i]} LIMIT 1`);
+    const res = await t.app.inject({ method: 'GET', url: `/api/nature/${route}?geom=${encodeURIComponent(p)}` });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.totalFeatures, 1, route);
+    const name = body.features[0].properties.sitename ?? body.features[0].properties.nom ?? body.features[0].properties.nom_site;
+    assert.match(name, /\(synthétique\)$/, route);
+    assert.equal(body.synthetic, true, route);
+  }
+  const c = await one<{ code: string; p: string }>(`SELECT insee AS code, ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(geom), 4326)) AS p FROM demo_w_commune ORDER BY insee LIMIT 1`);
+  const [lon, lat] = JSON.parse(c.p).coordinates;
+  const res = await t.app.inject({ method: 'GET', url: `/api/limites-administratives/commune?lon=${lon}&lat=${lat}` });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json().features.map((f: { properties: { insee_com: string } }) => f.properties.insee_com), [c.code]);
+});
+
 test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo change what serve would do`, async () => {
   const log = { info() {}, warn() {}, error() {} };
   assert.equal(await demoState(t.db), 'demo-present');
@@ -392,22 +418,3 @@ test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo
   assert.equal(units.n, 0, 'the demo communes are no longer administrative units');
 });
 
-test(`${BACKEND}: the demo has one synthetic zone of each nature kind, and its communes answer a point query of limites-administratives`, async () => {
-  const routes = ['natura-habitat', 'natura-oiseaux', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
-  const tables = ['sic', 'zps', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
-  for (const [i, route] of routes.entries()) {
-    const { p } = await one<{ p: string }>(`SELECT ST_AsGeoJSON(ST_PointOnSurface(geom)) AS p FROM nature_${tables[i]} LIMIT 1`);
-    const res = await t.app.inject({ method: 'GET', url: `/api/nature/${route}?geom=${encodeURIComponent(p)}` });
-    assert.equal(res.statusCode, 200, res.body);
-    const body = res.json();
-    assert.equal(body.totalFeatures, 1, route);
-    const name = body.features[0].properties.sitename ?? body.features[0].properties.nom ?? body.features[0].properties.nom_site;
-    assert.match(name, /\(synthétique\)$/, route);
-    assert.equal(body.synthetic, true, route);
-  }
-  const c = await one<{ code: string; p: string }>(`SELECT insee AS code, ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(geom), 4326)) AS p FROM demo_w_commune ORDER BY insee LIMIT 1`);
-  const [lon, lat] = JSON.parse(c.p).coordinates;
-  const res = await t.app.inject({ method: 'GET', url: `/api/limites-administratives/commune?lon=${lon}&lat=${lat}` });
-  assert.equal(res.statusCode, 200, res.body);
-  assert.deepEqual(res.json().features.map((f: { properties: { insee_com: string } }) => f.properties.insee_com), [c.code]);
-});

@@ -351,3 +351,30 @@ describe('GPU', () => {
     });
   });
 });
+
+describe('INPN nature layers', () => {
+  const zps = randomBytes(30_000);
+  const rncfs = randomBytes(20_000);
+
+  test('downloads the INPN zips asked for (all by default) and hands each to its nature layer', async () => {
+    server.set('/docs/Shape/zps.zip', { body: zps, contentType: 'application/zip' });
+    server.set('/docs/Shape/rncfs.zip', { body: rncfs, contentType: 'application/zip' });
+    const dest = tmp();
+    const r = await runFetch('nature', ['zps', 'rncf'], opts(dest));
+    assert.deepEqual(r.results.map((x) => [x.path, x.sha256]), [
+      [join(dest, 'inpn/zps.zip'), sha256(zps)],
+      [join(dest, 'inpn/rncfs.zip'), sha256(rncfs)],
+    ]);
+    assert.deepEqual(r.handoff.commands, [
+      `terroir import nature.natura-oiseaux ${join(dest, 'inpn/zps.zip')}`,
+      `terroir import nature.rncf ${join(dest, 'inpn/rncfs.zip')}`,
+    ]);
+    assert.ok(notes.some((n) => /INPN publishes no checksum/.test(n)));
+  });
+
+  test('an unknown layer is a selector error; a 404 of the INPN fails the fetch', async () => {
+    await assert.rejects(runFetch('nature', ['zico'], opts(tmp())), /unknown layer "zico"/);
+    server.set('/docs/Shape/pn.zip', { status: 404, body: '' });
+    await assert.rejects(runFetch('inpn', ['pn'], opts(tmp())));
+  });
+});

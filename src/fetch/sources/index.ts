@@ -3,11 +3,12 @@ import { bioSource } from './bio.ts';
 import { cadastreSource } from './cadastre.ts';
 import { gpuSource } from './gpu.ts';
 import { inaoSource } from './inao.ts';
+import { natureSource } from './nature.ts';
 import { rpgSource } from './rpg.ts';
 import type { FetchSource } from './types.ts';
 
 /** Every source `terroir fetch` knows, in the order `--help` lists them. */
-export const FETCH_SOURCES: FetchSource[] = [cadastreSource, rpgSource, adminExpressSource, inaoSource, gpuSource, bioSource];
+export const FETCH_SOURCES: FetchSource[] = [cadastreSource, rpgSource, adminExpressSource, inaoSource, gpuSource, bioSource, natureSource];
 
 export function findSource(name: string): FetchSource | undefined {
   const n = name.toLowerCase();

@@ -58,8 +58,13 @@ export async function dedupe(tx: Queryable, datasetId: string): Promise<void> {
   );
 }
 
-/** `1-<id_denom>-<insee>`: the reference's unique id of a zone (segment 1: exact parcel delimitation). */
-export const idUni = (f: SourceFeature) => `1-${idDenom(f)}-${insee(f)}`;
+/** 1 (exact parcel delimitation) unless the feature says otherwise (commune-level rows: communes.ts). */
+export function segmentOf(f: SourceFeature): number {
+  return int(prop(f, 'segment')) ?? 1;
+}
+
+/** `<segment>-<id_denom>-<insee>`: the reference's unique id of a zone (`1-76-49222`). */
+export const idUni = (f: SourceFeature) => `${segmentOf(f)}-${idDenom(f)}-${insee(f)}`;
 
 /** The département of the zone's commune: partition key if the table ever needs one. */
 export function departementOf(f: SourceFeature): string {

@@ -12,14 +12,15 @@ import { computed, integer, text } from '../../catalog/fields.ts';
 import { INPUT_GEOM } from '../../catalog/sql.ts';
 import { invalidParam } from '../../http/problems.ts';
 import { fileKey } from '../../import/dataset-id.ts';
-import { dedupe, departementOf, idDenom, idUni, insee, TABLE, zoneOption } from './import.ts';
+import { dedupe, departementOf, idDenom, idUni, insee, segmentOf, TABLE, zoneOption } from './import.ts';
+import { communeSource } from './communes.ts';
 
 export const AOC_LAYER = defineLayer({
   id: 'aoc.appellation-viticole',
   title: 'AOC viticoles — délimitation parcellaire INAO',
   description:
     'The INAO delimited zones (one per denomination and commune) that intersect `geom`, with the INAO attributes and the ' +
-    "reference's added properties: appellation, id_uni, granularite (always `exacte`), instruction_obligatoire, and contains " +
+    "reference's added properties: appellation, id_uni, granularite (`exacte`: a parcel delimitation; `commune`: an appellation delimited at the commune level, served with the commune's contour, as the reference), instruction_obligatoire, and contains " +
     '(the input geometry contains the zone; false for a point). Unlike the reference, zones are matched by real intersection, not by commune.',
   table: TABLE,
   geometry: { type: 'MultiPolygon' },
@@ -46,10 +47,11 @@ export const AOC_LAYER = defineLayer({
     grp_name1: text(),
     grp_name2: text(),
     idapp: computed('integer', 't.id_app'),
-    segment: computed('integer', '1'),
+    // 1: exact parcel delimitation (the INAO delimitation files); 2: the whole commune (aires géographiques, communeSource).
+    segment: integer({ from: segmentOf }),
     appellation: computed('string', 't.app'),
     id_uni: text({ from: idUni }),
-    granularite: computed('string', `'exacte'`),
+    granularite: computed('string', `CASE WHEN t.segment = 1 THEN 'exacte' ELSE 'commune' END`),
     // The reference flags Sable de Camargue (its upstream id 1022): declared by name here, since
     // INAO ids differ from the upstream layer's.
     instruction_obligatoire: computed('boolean', `coalesce(t.app = 'Sable de Camargue' OR t.denom LIKE 'Sable de Camargue%', false)`),
@@ -83,6 +85,13 @@ export const AOC_LAYER = defineLayer({
       // Each file (opendatawine: one denomination of one commune) is its own dataset, unless --option zone= groups them.
       datasetId: (ctx) => `aoc.appellation-viticole:${zoneOption(ctx) ?? fileKey(ctx.file)}`,
       afterLoad: (tx, datasetId) => dedupe(tx, datasetId),
+    },
+    communes: {
+      suffix: 'communes',
+      title: 'AOC viticoles — appellations delimited at the commune level (INAO aires géographiques, CSV)',
+      formats: ['CSV of the INAO (insee or CI, id_app or IDA, app or Aire géographique…; `;` or `,`): one row per commune and appellation'],
+      datasetId: (ctx) => `aoc.appellation-viticole:${zoneOption(ctx) ?? fileKey(ctx.file)}`,
+      importSource: communeSource(() => AOC_LAYER.targets[0]),
     },
   },
 });
