@@ -1,7 +1,7 @@
 /**
  * RPG level-2 extraction figures (docs/niveau2.md):
  *
- *   node --import tsx bench/niveau2.ts --postgres URL [--size departement] [--annees 2022-2023]
+ *   node --import tsx bench/niveau2.ts --postgres URL [--size departement] [--annees 2022-2023] [--reuse DBNAME]
  *
  * Generates the demo (département-sized by default) in a new database, files a request covering the
  * whole territory for every table without the State-only one, accepts it, then builds the extraction
@@ -32,7 +32,16 @@ const size = (opt('size') ?? 'departement') as DemoSize;
 const [a0, a1] = (opt('annees') ?? '2022-2023').split('-').map(Number);
 const annees = Array.from({ length: (a1 ?? a0) - a0 + 1 }, (_, i) => a0 + i);
 
+const reuse = opt('reuse');
+
 async function open(): Promise<{ db: Database; drop(): Promise<void> }> {
+  if (pgUrl && reuse) {
+    // A database left by an earlier run (its demo already generated): measured again, kept.
+    const u = new URL(pgUrl);
+    u.pathname = `/${reuse}`;
+    const db = await openPostgres(u.toString(), { poolSize: 4, statementTimeoutMs: 0 });
+    return { db, drop: () => db.close() };
+  }
   if (pgUrl) {
     const name = `terroir_bench_n2_${process.pid}`;
     const admin = new pg.Client({ connectionString: pgUrl });
@@ -64,9 +73,11 @@ async function main() {
   const { db, drop } = await open();
   try {
     await migrate(db);
-    const t0 = performance.now();
-    const demo = await generateDemo(db, { size, annees });
-    console.log(`demo ${size} ${annees.join(',')}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${demo.geometry.fields} fields a year`);
+    if (!reuse) {
+      const t0 = performance.now();
+      const demo = await generateDemo(db, { size, annees });
+      console.log(`demo ${size} ${annees.join(',')}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${demo.geometry.fields} fields a year`);
+    }
     const communes = (await db.query<{ code: string }>(`SELECT code FROM limites_commune WHERE code LIKE '475%' OR code LIKE '476%' OR code LIKE '477%' OR code LIKE '478%' OR code LIKE '479%' ORDER BY code`)).map((r) => r.code);
     const territory = communes.map((c) => `commune:${c}`).join(',');
     const requester = await createOrganisation(db, { name: 'Agence de l’eau (bench)', kind: 'agence-eau', territory });

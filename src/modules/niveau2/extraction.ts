@@ -55,7 +55,8 @@ function selection(t: N2Table, hasPacage: boolean): string {
         SELECT 1 FROM rpg_n2_parcelle p WHERE p.campagne = t.campagne AND p.numero_pacage = t.numero_pacage
           AND p.numero_ilot = t.numero_ilot AND p.commune_ilot = ANY($2::text[]))`;
     case 'national':
-      return 't.campagne = ANY($1::int[])';
+      // Every parameter is referenced (PostgreSQL refuses a bound parameter a statement does not use).
+      return `t.campagne = ANY($1::int[]) AND $2::text[] IS NOT NULL${hasPacage ? ' AND $3::text IS NOT NULL' : ''}`;
   }
 }
 

@@ -61,10 +61,11 @@ function anneeOf(req: { body?: unknown; query?: unknown }): number | undefined {
 
 async function plugin(app: FastifyInstance) {
   // Open level-1 routes serve completed campaigns only (the campaign register, campagnes.ts): checked
-  // once the parameters are valid, before any query.
+  // once the parameters are valid, before any query. A year that cannot be a campaign yet (after this
+  // one) is left to campaignNotice's 400.
   app.addHook('preHandler', async (req) => {
     const annee = anneeOf(req);
-    if (annee !== undefined) await assertOpenCampaign(app.db, annee);
+    if (annee !== undefined && annee >= FIRST_ILOT_YEAR && annee <= new Date().getUTCFullYear()) await assertOpenCampaign(app.db, annee);
   });
   for (const [version, layer] of [['v2', PARCELLE_LAYER], ['v1', ILOT_LAYER]] as const) {
     // POST /v1 behaves as v1 (the reference answers it as v2: quirk §15.1, fixed here).
