@@ -33,6 +33,8 @@ export interface BuildOptions {
   config: Readonly<Config>;
   db: Database;
   logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes (the human console of `terroir serve` on a terminal); stdout otherwise. */
+  logStream?: { write(line: string): void };
   modules?: TerroirModule[];
   access?: AccessOptions;
   /** The catalogue built once at start (default: the one of `modules`); routes serve only its layers. */
@@ -51,10 +53,11 @@ function redactUrl(url: string): string {
  * Builds the whole service without listening: the CLI and the tests share it. Infrastructure first
  * (errors, CORS, compression, OpenAPI), then one encapsulated plugin per module under /api/<name>.
  */
-export async function buildApp({ config, db, logger, modules = MODULES, access, catalog = buildCatalog(modules) }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, logStream, modules = MODULES, access, catalog = buildCatalog(modules) }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
+      ...(logStream ? { stream: logStream } : {}),
       serializers: {
         req: (req: { method: string; url: string; ip?: string; headers: Record<string, unknown> }) => ({
           method: req.method,
