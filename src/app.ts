@@ -14,6 +14,7 @@ import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
+import { registerLanding } from './http/landing.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
 
 declare module 'fastify' {
@@ -111,6 +112,7 @@ export async function buildApp({ config, db, logger, logStream, modules = MODULE
   });
   registerDocs(app, modules.map((m) => m.name));
   registerHealth(app);
+  registerLanding(app, modules);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
   await app.ready();
   return app;

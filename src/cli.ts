@@ -81,6 +81,7 @@ export async function main(argv: string[]) {
       cacheDir: values['cache-dir'] as string | undefined,
       demo: values.demo as string | undefined,
     });
+    await command.preflight?.(config);
     // The catalogue of every layer, built once here and handed to the command (buildApp, import, fetch, demo).
     const { buildCatalog } = await import('./modules/index.ts');
     await command.run({ config, values, positionals, catalog: buildCatalog() });

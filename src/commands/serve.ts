@@ -4,12 +4,7 @@ import type { Command } from './types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
-import { openMigrated } from '../db/open.ts';
-import { migrate } from '../db/migrate.ts';
 import { copyPrepared, findPrepared, isEmptyDataDir, preparedCacheDir } from '../db/prepared.ts';
-import { buildApp } from '../app.ts';
-import { MODULES } from '../modules/index.ts';
-import { demoState, ensureDemoTerritory } from '../demo/index.ts';
 import { DEMO_STEPS, startConsole, type Console } from './console.ts';
 
 export class PortInUseError extends Error {
@@ -54,6 +49,7 @@ export function tryUrls(base: string, demo: boolean): string[] {
  * database `terroir prepare` built (with the demo when it will be served), else it is created.
  */
 async function openForServe(config: Readonly<Config>, out: Console): Promise<{ db: Database; applied: string[] }> {
+  const { openMigrated } = await import('../db/open.ts');
   if (config.databaseUrl) {
     const u = new URL(config.databaseUrl);
     out.step(`Connecting to PostgreSQL on ${u.hostname}:${u.port || 5432}${u.pathname}…`, { backend: 'postgres' });
@@ -79,6 +75,7 @@ export const serve: Command = {
   name: 'serve',
   summary: 'start the HTTP service (migrations and first-start reference data included)',
   usage: 'terroir serve [--port N] [--host H] [--data-dir DIR] [--database-url URL] [--log-level L] [--log-format auto|human|json] [--demo auto|off]',
+  preflight: (config) => assertPortFree(config.port, config.host),
   async run({ config, catalog }) {
     const t0 = performance.now();
     // Milliseconds per start-up phase, in the ready log line (docs/startup.md reads them).
@@ -90,11 +87,14 @@ export const serve: Command = {
       mark = now;
     };
     const out = startConsole(config);
-    await assertPortFree(config.port, config.host);
+    await assertPortFree(config.port, config.host); // again: run() is also called without the CLI's preflight
     phase('port');
+    // Loaded here, not at the top: `terroir serve` on a taken port answers before Fastify and every
+    // module are loaded (the CLI's preflight).
+    const [{ buildApp }, { MODULES }, { demoState }] = await Promise.all([import('../app.ts'), import('../modules/index.ts'), import('../demo/index.ts')]);
     const { db, applied } = await openForServe(config, out);
     phase('database');
-    let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+    let app: FastifyInstance | undefined;
     try {
       app = await buildApp({ config, db, catalog, logStream: out.logStream });
       phase('app');
@@ -146,6 +146,7 @@ export const serve: Command = {
 
 /** The demo, with a progress bar on a terminal; its warnings and errors go to the console as such. */
 async function generateDemoIfEmpty(db: Database, app: FastifyInstance, catalog: Catalog, out: Console) {
+  const { ensureDemoTerritory } = await import('../demo/index.ts');
   const log = app.log.child({ module: 'demo' });
   if (!out.human) return ensureDemoTerritory(db, log, catalog);
   let bar: ReturnType<Console['progress']> | undefined;
