@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
 import compress from '@fastify/compress';
@@ -12,10 +11,17 @@ import type { AccessRule } from './auth/access.ts';
 import { accessControl, SECURITY_SCHEMES, type AccessOptions } from './auth/plugin.ts';
 import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
+import { installInputGuards } from './http/input.ts';
+import { serverOptions } from './http/server-options.ts';
+import { installMethodNotAllowed } from './http/method-not-allowed.ts';
+import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
 import { registerLanding } from './http/landing.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
+import { Collections } from './ogc/collections.ts';
+import { ogcPlugin } from './ogc/plugin.ts';
+import { tilesPlugin } from './tiles/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -68,9 +74,8 @@ export async function buildApp({ config, db, logger, logStream, modules = MODULE
         }),
       },
     },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    trustProxy: true,
+    // Proxy trust, request ids, timeouts, Fastify's and Node's own errors: src/http/server-options.ts.
+    ...serverOptions(config),
     bodyLimit: 4 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
@@ -85,12 +90,14 @@ export async function buildApp({ config, db, logger, logStream, modules = MODULE
     done(null, payload);
   });
   installErrorHandling(app);
+  installInputGuards(app);
+  installMethodNotAllowed(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
   app.removeContentTypeParser('text/plain');
   // Access control (src/auth): one set of global hooks reading every route's `config.access`.
   await app.register(accessControl, access ?? {});
 
-  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate'] });
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'PUT', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate'] });
   await app.register(compress, { threshold: 2048, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
   await app.register(swagger, {
     openapi: {
@@ -113,7 +120,12 @@ export async function buildApp({ config, db, logger, logStream, modules = MODULE
   registerDocs(app, modules.map((m) => m.name));
   registerHealth(app);
   registerLanding(app, modules);
+  registerOutOfScope(app);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
+  // OGC API – Features and vector tiles over the same catalogue (docs/ogc.md, docs/tiles.md).
+  const collections = new Collections(db, catalog);
+  await app.register(ogcPlugin, { prefix: '/ogc', collections });
+  await app.register(tilesPlugin, { collections });
   await app.ready();
   return app;
 }

@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   org: async () => (await import('./commands/org.ts')).orgCommand,
   key: async () => (await import('./commands/key.ts')).keyCommand,
   audit: async () => (await import('./commands/audit.ts')).auditCommand,
+  campagne: async () => (await import('./commands/campagne.ts')).campagneCommand,
+  demande: async () => (await import('./commands/demande.ts')).demandeCommand,
   prepare: async () => (await import('./commands/prepare.ts')).prepareCommand,
 };
 

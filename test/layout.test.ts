@@ -16,6 +16,9 @@ const RANK: Record<string, number> = {
   demo: 7,
   fetch: 7,
   modules: 6,
+  // Vector tiles read the OGC collections (one per layer and campaign); OGC API Features reads the catalogue.
+  tiles: 6,
+  ogc: 5,
   features: 5,
   catalog: 4,
   // Access control: the rule type layers declare, and the plugin enforcing it over keys, territories

@@ -30,6 +30,8 @@ export interface TerritorySource {
 
 export interface RestrictedAccess {
   scope: Scope;
+  /** Other scopes that also open the route (any one suffices), e.g. a register read by requesters and instructors. */
+  orScopes?: readonly Scope[];
   territory?: TerritorySource[];
 }
 
@@ -41,4 +43,12 @@ export function isPublic(rule: AccessRule | undefined): rule is 'public' | undef
 
 export function isScope(s: string): s is Scope {
   return (SCOPES as readonly string[]).includes(s);
+}
+
+/** The scopes any one of which opens a restricted rule. */
+export const scopesOf = (rule: RestrictedAccess): readonly Scope[] => [rule.scope, ...(rule.orScopes ?? [])];
+
+/** Whether a holder of `scopes` may read what `rule` protects (territory aside): the test /api/datasets and catalogues apply. */
+export function mayRead(scopes: readonly string[] | undefined, rule: AccessRule | undefined): boolean {
+  return isPublic(rule) || (scopes ?? []).some((s) => (scopesOf(rule) as readonly string[]).includes(s));
 }

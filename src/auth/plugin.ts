@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { HttpProblem } from '../http/problems.ts';
-import { isPublic, isScope, TERRITORY_KINDS, type AccessRule, type RestrictedAccess } from './access.ts';
+import { isPublic, isScope, scopesOf, TERRITORY_KINDS, type AccessRule, type RestrictedAccess } from './access.ts';
 import { appendAudit, type AuditRecord } from './audit.ts';
 import { carriesCredential, takeCredential } from './credentials.ts';
 import { authenticate, displayPrefix, looksLikeKey, touchKey, type Authentication, type Principal } from './keys.ts';
@@ -66,7 +66,7 @@ export interface AccessOptions {
 function checkRule(route: RouteOptions, rule: AccessRule | undefined) {
   if (isPublic(rule)) return;
   const where = `route ${route.method} ${route.url}`;
-  if (!isScope(rule.scope)) throw new Error(`${where}: unknown scope ${JSON.stringify(rule.scope)}`);
+  for (const scope of scopesOf(rule)) if (!isScope(scope)) throw new Error(`${where}: unknown scope ${JSON.stringify(scope)}`);
   for (const t of rule.territory ?? []) {
     if (!TERRITORY_KINDS.includes(t.kind)) throw new Error(`${where}: unknown territory kind ${JSON.stringify(t.kind)}`);
     if (t.in === 'params' && !route.url.includes(`:${t.name}`)) throw new Error(`${where}: territory parameter :${t.name} is not in the path`);
@@ -87,7 +87,7 @@ function annotate(route: RouteOptions, done: WeakSet<object>) {
   const territory = rule.territory?.length
     ? `; what \`${rule.territory.map((t) => t.name).join('`, `')}\` name must lie inside the organisation's territory`
     : '';
-  schema.description = `${schema.description ? `${schema.description}\n\n` : ''}**Restricted**: an API key with scope \`${rule.scope}\`${territory}. Every call is recorded in the audit trail.`;
+  schema.description = `${schema.description ? `${schema.description}\n\n` : ''}**Restricted**: an API key with scope \`${scopesOf(rule).join('` or `')}\`${territory}. Every call is recorded in the audit trail.`;
 }
 
 function unauthorized(auth: Authentication | undefined, rule: AccessRule | undefined): HttpProblem {
@@ -225,8 +225,9 @@ async function plugin(app: FastifyInstance, opts: AccessOptions) {
         reply.header('www-authenticate', 'Bearer realm="terroir"');
         throw unauthorized(undefined, rule);
       }
-      if (!principal.scopes.includes((rule as RestrictedAccess).scope)) {
-        const scope = (rule as RestrictedAccess).scope;
+      const allowed = scopesOf(rule as RestrictedAccess);
+      if (!allowed.some((s) => principal!.scopes.includes(s))) {
+        const scope = allowed.join(' or ');
         reply.header('www-authenticate', `Bearer realm="terroir", error="insufficient_scope", scope="${scope}"`);
         throw new HttpProblem('forbidden', `this route needs scope ${scope}; key ${displayPrefix(principal.prefix)} has ${principal.scopes.join(', ') || 'none'}`);
       }

@@ -29,7 +29,7 @@ export const importCommand: Command = {
   summary:
     'load a layer from its published files (shapefile loose or zipped, GeoJSON plain/.gz/NDJSON, a directory): reprojected to WGS84, replaced in one transaction',
   usage:
-    'terroir import <layer> <file…> [--annee N] [--srid N] [--strict] [--option k=v]… [--producer P] [--licence L] [--vintage V] [--encoding E] [--entry GLOB] [--json]',
+    'terroir import <layer> <file…> [--annee N] [--srid N] [--strict] [--option k=v]… [--producer P] [--licence L] [--vintage V] [--encoding E] [--entry GLOB] [--no-wait] [--json]',
   options: {
     annee: { type: 'string' },
     srid: { type: 'string' },
@@ -41,6 +41,7 @@ export const importCommand: Command = {
     encoding: { type: 'string' },
     entry: { type: 'string' },
     json: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
   },
   async run({ config, values, positionals, catalog }) {
     const [layer, ...files] = positionals;
@@ -77,6 +78,7 @@ export const importCommand: Command = {
         campagne,
         srid,
         strict: !!values.strict,
+        noWait: !!values['no-wait'],
         options,
         producer: values.producer as string | undefined,
         licence: values.licence as string | undefined,

@@ -20,8 +20,18 @@ const ENV_KEYS: Record<keyof Config, string> = {
   quotaProfessionnel: 'TERROIR_QUOTA_PROFESSIONNEL',
   rateLimitAnonymous: 'TERROIR_RATE_LIMIT_ANONYMOUS',
   auditKeyFile: 'TERROIR_AUDIT_KEY_FILE',
+  trustProxy: 'TERROIR_TRUST_PROXY',
+  publicUrl: 'TERROIR_PUBLIC_URL',
+  deadlineMs: 'TERROIR_DEADLINE_MS',
+  requestTimeoutMs: 'TERROIR_REQUEST_TIMEOUT_MS',
+  headersTimeoutMs: 'TERROIR_HEADERS_TIMEOUT_MS',
+  heavyConcurrency: 'TERROIR_HEAVY_CONCURRENCY',
+  heavyQueue: 'TERROIR_HEAVY_QUEUE',
+  pseudonymKey: 'TERROIR_PSEUDONYM_KEY',
 };
-const INTEGER_KEYS = new Set<keyof Config>(['port', 'statementTimeoutMs', 'poolSize']);
+const INTEGER_KEYS = new Set<keyof Config>([
+  'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue',
+]);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -5,6 +5,9 @@ export const QUOTA_WINDOWS = ['second', 'minute', 'hour', 'day', 'year'] as cons
 const W = QUOTA_WINDOWS.join('|');
 export const QUOTA_PATTERN = `^(unlimited|off|[0-9]{1,12}/(${W})(,[0-9]{1,12}/(${W}))*)$`;
 
+/** `TERROIR_TRUST_PROXY`: off, a hop count, or a comma-separated list of proxy addresses/CIDR ranges. */
+export const TRUST_PROXY_PATTERN = '^(off|[0-9]{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$';
+
 const quota = (env: string, fallback: string, what: string) =>
   Type.String({ pattern: QUOTA_PATTERN, default: fallback, description: `${env}: ${what} (\`unlimited\`, or N/window[,N/window…] with window second|minute|hour|day|year)` });
 
@@ -44,9 +47,28 @@ export const ConfigSchema = Type.Object({
     default: 'auto',
     description: 'TERROIR_RATE_LIMIT_ANONYMOUS: per-IP limit of callers without a key; `auto`: off on the embedded backend, 50/second on PostgreSQL',
   }),
+  pseudonymKey: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'TERROIR_PSEUDONYM_KEY: secret of the organic parcel pseudonyms (CartoBio Territoires), at least 32 characters; required on PostgreSQL, generated in the data directory on the embedded backend',
+    }),
+  ),
   auditKeyFile: Type.Optional(
     Type.String({ minLength: 1, description: 'TERROIR_AUDIT_KEY_FILE: Ed25519 key signing audit checkpoints (default <TERROIR_DATA_DIR>/audit-ed25519.pem)' }),
   ),
+  trustProxy: Type.String({
+    pattern: TRUST_PROXY_PATTERN,
+    default: 'off',
+    description: 'TERROIR_TRUST_PROXY: `off` (default: X-Forwarded-* ignored), a hop count (`1`: one proxy in front), or proxy addresses/CIDR ranges (`10.0.0.0/8,127.0.0.1`)',
+  }),
+  publicUrl: Type.Optional(
+    Type.String({ pattern: '^https?://[^/?#@\\s]+(/[^?#\\s]*)?$', description: 'TERROIR_PUBLIC_URL: the origin (and path prefix) of every link the service writes, whatever the request headers say' }),
+  ),
+  deadlineMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'TERROIR_DEADLINE_MS: a request still unanswered after this ends in a 503 with Retry-After, its statement cancelled' }),
+  requestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 60_000, description: 'TERROIR_REQUEST_TIMEOUT_MS: time to receive a whole request (headers and body), else 408 and the connection closed' }),
+  headersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000, description: 'TERROIR_HEADERS_TIMEOUT_MS: time to receive the request headers' }),
+  heavyConcurrency: Type.Integer({ minimum: 1, maximum: 100, default: 2, description: 'TERROIR_HEAVY_CONCURRENCY: heavy requests (large geometries) answered at once; the others wait in the heavy lane' }),
+  heavyQueue: Type.Integer({ minimum: 0, maximum: 10_000, default: 64, description: 'TERROIR_HEAVY_QUEUE: heavy requests waiting at most; more is a 503 with Retry-After' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

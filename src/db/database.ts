@@ -24,12 +24,33 @@ export interface Queryable {
   ): Promise<number>;
 }
 
+/**
+ * One connection kept for a long job (an import), outside any transaction, so that its work does
+ * not hold locks or, on the embedded backend, the single connection between statements: readers
+ * run between its statements. Settings (`SET`) and locks last until the session ends.
+ */
+export interface Session extends Queryable {
+  /** A transaction on the session's connection (short: the swap of an import). */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * An exclusive lock on `key` held until the session ends: a PostgreSQL advisory lock (every node
+   * and process on that server), a lock in this process on the embedded backend (which no other
+   * process can open). `wait: false` returns false at once when another holder has it.
+   */
+  lock(key: string, wait: boolean): Promise<boolean>;
+}
+
 export interface Database extends Queryable {
   readonly backend: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one connection kept for it (see Session); its locks and settings end with it. */
+  session<T>(fn: (s: Session) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** Advisory-lock namespace of Terroir's named locks (first key of pg_advisory_lock(int, int)). */
+export const NAMED_LOCK_CLASS = 7_265_002;
 
 /** Text-format COPY encoding of one value (PostgreSQL "text" format, NULL as \N). */
 export function copyField(value: unknown): string {

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
-import { copyLine, type Database, type Queryable, type Row } from './database.ts';
+import { copyLine, type Database, type Queryable, type Row, type Session } from './database.ts';
 import { BinaryCopyEncoder } from './copy-binary.ts';
 import { acquireDataDirLock } from './lock.ts';
 
@@ -58,6 +58,29 @@ function queryable(target: PgliteLike): Queryable {
 }
 
 /**
+ * Named locks within this process. The embedded database belongs to one process (the data
+ * directory lock), and PostgreSQL advisory locks of its single session would all be granted to
+ * everyone: the lock lives here instead.
+ */
+class NamedLocks {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async acquire(key: string, wait: boolean): Promise<(() => void) | undefined> {
+    const before = this.#tails.get(key);
+    if (before && !wait) return undefined;
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = (before ?? Promise.resolve()).then(() => mine);
+    this.#tails.set(key, tail);
+    await before;
+    return () => {
+      release();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    };
+  }
+}
+
+/**
  * Opens (creating on first use) the embedded database under `<dataDir>/pg`. The directory is locked
  * for this process; a lock left by a killed process is taken over and PostgreSQL's own stale
  * postmaster.pid removed, so a crash never leaves a directory that will not open again.
@@ -84,10 +107,31 @@ export async function openPglite(dataDir: string): Promise<Database> {
     throw e;
   }
   const base = queryable(db);
+  const locks = new NamedLocks();
   return {
     backend: 'pglite',
     ...base,
     transaction: (fn) => db.transaction((tx) => fn(queryable(tx))),
+    async session(fn) {
+      // The one connection is shared: the session's statements interleave with everyone else's,
+      // which is the point (readers are not held for the length of an import).
+      const held: (() => void)[] = [];
+      const s: Session = {
+        ...base,
+        transaction: (body) => db.transaction((tx) => body(queryable(tx))),
+        async lock(key, wait) {
+          const release = await locks.acquire(key, wait);
+          if (!release) return false;
+          held.push(release);
+          return true;
+        },
+      };
+      try {
+        return await fn(s);
+      } finally {
+        for (const r of held) r();
+      }
+    },
     async close() {
       try {
         await db.close();

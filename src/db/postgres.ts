@@ -2,7 +2,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { copyLine, type Database, type Queryable, type Row } from './database.ts';
+import { copyLine, NAMED_LOCK_CLASS, type Database, type Queryable, type Row, type Session } from './database.ts';
 import { BinaryCopyEncoder } from './copy-binary.ts';
 
 const typeParsers: Record<number, (v: string) => unknown> = { 20: Number, 1700: Number };
@@ -93,6 +93,46 @@ export async function openPostgres(url: string, opts: { poolSize: number; statem
         throw e;
       } finally {
         client.release();
+      }
+    },
+    async session(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      const q = queryable(client);
+      const s: Session = {
+        ...q,
+        async transaction(body) {
+          await client.query('BEGIN');
+          try {
+            const result = await body(q);
+            await client.query('COMMIT');
+            return result;
+          } catch (e) {
+            await client.query('ROLLBACK').catch(() => {});
+            throw e;
+          }
+        },
+        async lock(key, wait) {
+          if (!wait) {
+            const [r] = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [NAMED_LOCK_CLASS, key]);
+            return r.ok;
+          }
+          await q.query('SELECT pg_advisory_lock($1, hashtext($2))', [NAMED_LOCK_CLASS, key]);
+          return true;
+        },
+      };
+      try {
+        return await fn(s);
+      } catch (e) {
+        throw e;
+      } finally {
+        // Locks and settings of the session end with it: the connection goes back clean, or not at all.
+        try {
+          await client.query('SELECT pg_advisory_unlock_all(); RESET ALL');
+        } catch (e) {
+          broken = e as Error;
+        }
+        client.release(broken);
       }
     },
     close: () => pool.end(),

@@ -16,6 +16,7 @@ import type { DemoParams } from './params.ts';
 import type { Nomenclature } from './crops.ts';
 import { upperNoAccents } from './names.ts';
 import { registerDemoUnits } from './units.ts';
+import { natureZones } from './nature.ts';
 import { DEMO_LICENCE, DEMO_PRODUCER } from './params.ts';
 
 /** Coordinates of the generated files: centimetres in Lambert-93. */
@@ -250,6 +251,12 @@ export async function loadTerritory(
     ['AOC', () => aoc(l)],
     ['urbanisme', () => urbanisme(l)],
     ['cadastre', () => cadastre(l)],
+    ['nature', async () => {
+      for (const z of await natureZones(l.db, l.p.codeDep)) {
+        const t = target(l, z.layer);
+        if (t) await load(l, t, z.features, { file: z.file, options: {} });
+      }
+    }],
   ];
   for (const [name, fn] of steps) {
     const t0 = performance.now();

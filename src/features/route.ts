@@ -69,10 +69,12 @@ export interface FeatureRouteOptions extends RouteShape {
   variant?: (input: Record<string, unknown>) => LayerDescriptor;
   /**
    * Runs when a page comes back empty, to tell "nothing matched" from "a parameter names something
-   * that is not there" (an RPG campaign not loaded) and throw the 400. Checking only then keeps that
-   * lookup off the path of every answer that has features. `location`: where the method carries its parameters.
+   * that is not there" (an RPG campaign out of range: throw the 400), or to explain the empty answer
+   * (a campaign not loaded: the members returned, e.g. a `notice`, end the envelope). Checking only
+   * then keeps that lookup off the path of every answer that has features. `location`: where the
+   * method carries its parameters.
    */
-  whenEmpty?: (input: Record<string, unknown>, location: ParamLocation) => Promise<void>;
+  whenEmpty?: (input: Record<string, unknown>, location: ParamLocation) => Promise<void | Record<string, unknown>>;
 }
 
 export interface FeatureSetRouteOptions extends RouteShape {
@@ -187,8 +189,8 @@ export function featureRoute(app: FastifyInstance, opts: FeatureRouteOptions) {
         requireFilters(layer, r.input, location);
         const served = opts.variant ? opts.variant(r.input) : layer;
         const { page, body } = await layerPage(app, served, r, conditions(layer, r.input), () => requestUrl(req));
-        if (page.features.length === 0 && opts.whenEmpty) await opts.whenEmpty(r.input, location);
-        return body;
+        const extra = page.features.length === 0 && opts.whenEmpty ? await opts.whenEmpty(r.input, location) : undefined;
+        return extra ? featureCollection(page, pagingLinks(() => requestUrl(req), r.start, 0, page.matched, r.limit), extra) : body;
       },
     },
   );

@@ -1,7 +1,12 @@
 import { invalidParam, type ParamLocation } from '../http/problems.ts';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../http/input.ts';
 
-/** Limits on an input geometry, documented in the README: a query, not an upload. */
-export const GEOM_LIMITS = { maxChars: 1_000_000, maxVertices: 50_000 } as const;
+/**
+ * Limits on an input geometry, documented in the README: a query, not an upload. The character
+ * limit leaves room for the vertex one: 50,000 positions written with full double precision
+ * (`[-179.12345678901234,-89.12345678901234],` is 42 characters) fit in 48 characters each.
+ */
+export const GEOM_LIMITS = { maxVertices: 50_000, maxChars: 50_000 * 48 } as const;
 
 const TYPES = ['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon'] as const;
 export type GeometryType = (typeof TYPES)[number];
@@ -59,6 +64,7 @@ export function parseGeom(raw: unknown, location: ParamLocation = 'query', name 
   const fail = (reason: string) => invalidParam(name, reason, location, typeof raw === 'string' && raw.length > 200 ? `${raw.slice(0, 200)}…` : raw);
   if (typeof value === 'string') {
     if (value.length > GEOM_LIMITS.maxChars) throw fail(`geometry text longer than ${GEOM_LIMITS.maxChars} characters`);
+    if (jsonDepthExceeds(value)) throw fail(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     try {
       value = JSON.parse(value);
     } catch (e) {
@@ -72,7 +78,10 @@ export function parseGeom(raw: unknown, location: ParamLocation = 'query', name 
     g = g.geometry as Record<string, unknown>;
   }
   const type = g.type as GeometryType;
-  if (!TYPES.includes(type)) throw fail(`unsupported geometry type ${JSON.stringify(g.type)}; expected one of ${TYPES.join(', ')}`);
+  if (!TYPES.includes(type)) {
+    const given = typeof g.type === 'string' ? JSON.stringify(g.type.slice(0, 40)) : typeof g.type;
+    throw fail(`unsupported geometry type ${given}; expected one of ${TYPES.join(', ')}`);
+  }
   const count = { n: 0 };
   const c = g.coordinates;
   try {

@@ -16,6 +16,9 @@ const LINKS: LandingLink[] = [
   { rel: 'status', href: '/readyz', title: 'Readiness (the database answers)' },
 ];
 
+/** The module's own OpenAPI document when it has one (`/api/doc/<name>.json`; not for a name with a path in it). */
+const docOf = (name: string) => (/^[a-z0-9-]+$/.test(name) ? `/api/doc/${name}.json` : '/api/doc/ui');
+
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function wantsHtml(req: FastifyRequest): boolean {
@@ -37,7 +40,7 @@ ${LINKS.map((l) => `<li><a href="${escape(l.href)}">${escape(l.href)}</a> — ${
 </ul>
 <h2>Modules</h2>
 <ul>
-${modules.map((m) => `<li><a href="/api/doc/${escape(m.name)}.json"><code>/api/${escape(m.name)}</code></a> — ${escape(m.description)}</li>`).join('\n')}
+${modules.map((m) => `<li><a href="${escape(docOf(m.name))}"><code>/api/${escape(m.name)}</code></a> — ${escape(m.description)}</li>`).join('\n')}
 </ul>
 <p>Documentation: <code>README.md</code> and <code>docs/</code> in the repository (one document per module; <code>docs/demo.md</code> for the demo territory).</p>
 </body></html>
@@ -54,7 +57,7 @@ export function registerLanding(app: FastifyInstance, modules: readonly { name: 
     title: 'Terroir',
     description: "France's agricultural and land reference geodata, API Carto compatible",
     links: LINKS,
-    modules: modules.map((m) => ({ name: m.name, href: `/api/${m.name}`, doc: `/api/doc/${m.name}.json`, description: m.description })),
+    modules: modules.map((m) => ({ name: m.name, href: `/api/${m.name}`, doc: docOf(m.name), description: m.description })),
     docs: 'README.md and docs/ in the repository',
   };
   app.get('/', { schema: { hide: true }, config: { access: 'public' } }, async (req, reply) => {

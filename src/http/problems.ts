@@ -15,7 +15,11 @@ export const PROBLEMS = {
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
+  'request-timeout': { status: 408, title: 'Request timeout' },
+  'uri-too-long': { status: 414, title: 'URI too long' },
+  'headers-too-large': { status: 431, title: 'Request header fields too large' },
   internal: { status: 500, title: 'Internal error' },
+  'not-implemented': { status: 501, title: 'Not implemented' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const;
 
@@ -63,16 +67,41 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
+/** Longest echo of an offending value in a problem (a 60k-vertex polygon is not sent back). */
+export const ECHO_MAX_CHARS = 200;
+const DETAIL_MAX_CHARS = 1000;
+
+/** The offending value as a problem may echo it: short values as they are, long ones cut with `…`. */
+export function boundedEcho(value: unknown): unknown {
+  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') return value ?? null;
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      return null;
+    }
+    if (text.length <= ECHO_MAX_CHARS) return value;
+  }
+  return text.length <= ECHO_MAX_CHARS ? text : `${text.slice(0, ECHO_MAX_CHARS)}…`;
+}
+
+function boundedText(s: string): string {
+  return s.length <= DETAIL_MAX_CHARS ? s : `${s.slice(0, DETAIL_MAX_CHARS)}…`;
+}
+
 export function problemBody(p: HttpProblem, instance: string, requestId: string): ProblemBody {
   const { status, title } = PROBLEMS[p.slug];
+  const detail = boundedText(p.detail);
   const body: ProblemBody = {
-    ...p.extensions, type: problemType(p.slug), title, status, detail: p.detail, instance, request_id: requestId, code: status, message: p.detail,
+    ...p.extensions, type: problemType(p.slug), title, status, detail, instance: boundedText(instance), request_id: requestId, code: status, message: detail,
   };
   if (p.param) {
-    const reason = p.detail.startsWith(`${p.param.name}: `) ? p.detail.slice(p.param.name.length + 2) : p.detail;
+    const reason = detail.startsWith(`${p.param.name}: `) ? detail.slice(p.param.name.length + 2) : detail;
     body.invalid_params = [{ name: p.param.name, in: p.param.location, reason }];
     body.message = {
-      [p.param.name]: { type: 'field', value: p.param.value ?? null, msg: reason, path: p.param.name, location: p.param.location },
+      [p.param.name]: { type: 'field', value: boundedEcho(p.param.value), msg: reason, path: p.param.name, location: p.param.location },
     };
   }
   return body;

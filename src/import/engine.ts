@@ -18,7 +18,7 @@
  */
 import iconv from 'iconv-lite';
 import { basename } from 'node:path';
-import type { Database } from '../db/database.ts';
+import type { Database, Session } from '../db/database.ts';
 import type { SourceFeature } from './readers/feature.ts';
 import { ImportError } from './readers/errors.ts';
 import { checksumFiles, resolveSources, type ImportSource } from './sources.ts';
@@ -27,7 +27,7 @@ import { featuresInput, LoadJob, type LoadInput, type LoadOptions } from './load
 import { assertSrid, stage } from './load/stage.ts';
 import { transform } from './load/transform.ts';
 import { validate } from './load/validate.ts';
-import { swap } from './load/swap.ts';
+import { dropWork, prepare, swap } from './load/swap.ts';
 import { analyze, record, startChecksums } from './load/record.ts';
 
 /** The engine's API types live with the contract (target.ts); importers of the engine find them here too. */
@@ -64,6 +64,7 @@ export async function importFiles(db: Database, target: ImportTarget, files: str
       srid: opts.srid,
       options: opts.options ?? {},
       strict: !!opts.strict,
+      noWait: !!opts.noWait,
       producer: opts.producer,
       licence: opts.licence,
       vintage: opts.vintage,
@@ -123,27 +124,43 @@ export async function importFeatures(
   });
 }
 
-/** Runs the five steps in one transaction, then ANALYZE if needed; returns the summary. */
+/**
+ * Runs the steps on one session: staging, transform, validation and the prepared rows outside any
+ * transaction (readers never wait behind them; the work tables are the import's own), then the swap
+ * and the dataset sheet in one short transaction. The datasets are locked before the first row is
+ * staged, so two imports of one dataset run one after the other (the second waits, or fails at
+ * once with `noWait`); the work tables of a failed import are dropped.
+ */
 async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: LoadOptions): Promise<ImportSummary> {
   if (o.srid !== undefined) await assertSrid(db, o.srid, '--srid');
   const job = new LoadJob(target, inputs, o);
-  const result = await db.transaction(async (tx) => {
+  const result = await db.session(async (s) => {
     // A national file takes minutes: the service's per-statement timeout does not apply here. The
     // notices ST_IsValid emits for each invalid geometry are counted, not printed.
-    await tx.query(`SET LOCAL statement_timeout = 0`);
-    await tx.query(`SET LOCAL client_min_messages = warning`);
     if (db.backend === 'postgres') {
+      await s.query(`SET statement_timeout = 0`);
       // JIT compilation of these one-off statements costs more than it saves; index builds get room.
-      await tx.query(`SET LOCAL jit = off`);
-      await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+      await s.query(`SET jit = off`);
+      await s.query(`SET maintenance_work_mem = '256MB'`);
     }
-    await stage(tx, job);
-    const sums = startChecksums(job);
-    await transform(tx, job);
-    const validation = await validate(tx, job);
-    const swapped = await swap(tx, job, validation);
-    const datasets = await record(tx, job, validation, swapped, sums);
-    return { validation, swapped, datasets };
+    await s.query(`SET client_min_messages = warning`);
+    try {
+      await stage(s, job, (ids) => lockDatasets(s, job, ids));
+      const sums = startChecksums(job);
+      await transform(s, job);
+      const validation = await validate(s, job);
+      await prepare(s, job, validation);
+      return await s.transaction(async (tx) => {
+        const swapped = await swap(tx, job, validation);
+        const datasets = await record(tx, job, validation, swapped, sums);
+        return { validation, swapped, datasets };
+      });
+    } catch (e) {
+      throw asImportError(e);
+    } finally {
+      await dropWork(s, job);
+      if (db.backend === 'pglite') await s.query('RESET client_min_messages').catch(() => {});
+    }
   });
   job.mark('commit');
   await analyze(db, job);
@@ -172,4 +189,27 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
   };
   job.progress('done', true);
   return summary;
+}
+
+/**
+ * Takes each dataset's import lock, in sorted order (two imports of overlapping datasets cannot
+ * deadlock). Held by another import: fails with a clear message under `noWait`, else says so on
+ * the progress line and waits.
+ */
+async function lockDatasets(s: Session, job: LoadJob, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    if (await s.lock(`import:${id}`, false)) continue;
+    if (job.o.noWait) {
+      throw new ImportError(`dataset ${id} is being imported by another process; try again when it is done (or without --no-wait to wait for it)`);
+    }
+    job.progress('wait', true);
+    await s.lock(`import:${id}`, true);
+  }
+}
+
+/** A unique key refusing a row (an import racing one that bypassed the lock) said plainly. */
+function asImportError(e: unknown): unknown {
+  const err = e as Error & { code?: string; constraint?: string; table?: string };
+  if (err?.code === '23505') return new ImportError(`the import would store a feature twice in its dataset (unique key ${err.constraint ?? ''}); nothing was changed`);
+  return e;
 }

@@ -14,6 +14,7 @@ export interface ProgressReporter {
 
 const PHASE: Record<ImportProgress['phase'], string> = {
   read: 'reading',
+  wait: 'waiting for another import of this dataset',
   transform: 'reprojecting (PostGIS)',
   swap: 'swapping into the table',
   done: 'done',
@@ -98,7 +99,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr, tt
 /** The human summary printed after an import. */
 export function formatSummary(s: ImportSummary): string {
   const lines = [
-    `${s.layer} → ${s.table}: read ${s.read}, loaded ${s.loaded}, repaired ${s.repaired}, rejected ${s.rejected}, replaced ${s.replaced} (old rows), ${s.seconds.toFixed(1)} s (${Math.round(s.read / Math.max(s.seconds, 1e-3))} features/s)`,
+    `${s.layer} → ${s.table}: read ${s.read}, loaded ${s.loaded}, repaired ${s.repaired}, ${s.merged ? `merged ${s.merged}, ` : ''}rejected ${s.rejected}, replaced ${s.replaced} (old rows), ${s.seconds.toFixed(1)} s (${Math.round(s.read / Math.max(s.seconds, 1e-3))} features/s)`,
   ];
   // `features` is the format of features handed in by code (the demo): nothing to add to the count.
   for (const f of s.files) lines.push(`  ${f.file}: ${plural(f.features, 'feature')}${f.format === 'features' ? '' : `, ${f.format}`}, EPSG:${f.srid} (${f.crs})${f.encoding ? `, ${f.encoding}` : ''}`);
@@ -106,6 +107,10 @@ export function formatSummary(s: ImportSummary): string {
   if (s.repairs.length) {
     lines.push(`  repaired (first ${s.repairs.length} of ${s.repaired}):`);
     for (const r of s.repairs) lines.push(`    ${r.file}: feature ${r.feature}: ${r.reason}`);
+  }
+  if (s.merges?.length) {
+    lines.push(`  merged (first ${s.merges.length} of ${s.merged}):`);
+    for (const r of s.merges) lines.push(`    ${r.file}: ${r.reason}`);
   }
   if (s.rejections.length) {
     lines.push(`  rejected (first ${s.rejections.length} of ${s.rejected}):`);

@@ -74,7 +74,7 @@ export interface ImportTarget {
 // ------------------------------------------------------------------ what the engine takes and answers
 
 export interface ImportProgress {
-  phase: 'read' | 'transform' | 'swap' | 'done';
+  phase: 'wait' | 'read' | 'transform' | 'swap' | 'done';
   /** Current file (ImportContext.file). */
   file: string;
   fileIndex: number;
@@ -98,6 +98,8 @@ export interface ImportOptions {
   srid?: number;
   /** --strict: a geometry that needs repair, or a feature that would be dropped, fails the import. */
   strict?: boolean;
+  /** --no-wait: fail at once when another import of the same dataset runs (default: wait for it). */
+  noWait?: boolean;
   /** --option k=v, handed to the target as ImportContext.options. */
   options?: Record<string, string>;
   /** Metadata sheet overrides (default: the target's). */
@@ -147,6 +149,13 @@ export interface ImportSummary {
   repaired: number;
   /** Features not loaded: no geometry, nothing of the target's type, or outside WGS84 bounds. */
   rejected: number;
+  /**
+   * Features not loaded as rows of their own but merged into another (a pre-merger commune contour
+   * into its commune nouvelle): read = loaded + merged + rejected. Absent: none.
+   */
+  merged?: number;
+  /** The first merges, each saying into what. */
+  merges?: FeatureIssue[];
   /** The first issues of each kind, with their reason. */
   repairs: FeatureIssue[];
   rejections: FeatureIssue[];

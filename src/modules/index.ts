@@ -6,14 +6,17 @@ import rpg from './rpg/index.ts';
 import aoc from './aoc/index.ts';
 import gpu from './gpu/index.ts';
 import limitesAdministratives from './limites-administratives/index.ts';
+import nature from './nature/index.ts';
 import nomenclature from './nomenclature/index.ts';
 import datasets from './datasets/index.ts';
 import admin from './admin/index.ts';
+import bio from './bio/index.ts';
+import niveau2 from './niveau2/index.ts';
 
 export type { TerroirModule };
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, datasets, admin];
+export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, nature, bio, niveau2, datasets, admin];
 
 /**
  * The catalogue of `modules`' layers. Built once at start by the CLI and handed to buildApp and the

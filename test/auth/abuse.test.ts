@@ -17,7 +17,7 @@ let node: Server;
 let admin: string;
 before(async () => {
   place = await migratedPlace({}, async (db) => void ({ admin } = await provisionKeys(db)));
-  node = await startServer(place, 120_000);
+  node = await startServer(place);
 });
 after(async () => {
   await node?.stop();

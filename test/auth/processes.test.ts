@@ -41,7 +41,7 @@ describe(`${BACKEND}: two nodes on one PostgreSQL database share one quota and o
   let keys: { admin: string; limited: string };
   before(async () => {
     place = await migratedPlace({}, async (db) => void (keys = await provisionKeys(db)));
-    nodes = await Promise.all([startServer(place, 60_000), startServer(place, 60_000)]);
+    nodes = await Promise.all([startServer(place), startServer(place)]);
   });
   after(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -82,7 +82,7 @@ describe(`${BACKEND}: two nodes share one quota through Redis`, { skip: await re
       cpSync(first.args[1], copy, { recursive: true });
       places.push({ ...first, args: ['--data-dir', copy] });
     }
-    nodes = await Promise.all(places.map((p) => startServer(p, 120_000)));
+    nodes = await Promise.all(places.map((p) => startServer(p)));
   });
   after(async () => {
     await Promise.all(nodes.map((n) => n.stop()));

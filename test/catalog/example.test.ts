@@ -18,8 +18,9 @@ import { assertProblem } from '../helpers/app.ts';
 import { BACKEND, freshDb, type TestDb } from '../helpers/db.ts';
 import { tempDir } from '../import/helpers.ts';
 
-/** The migration of the example (CONTRIBUTING.md). */
+/** The migration of the example (CONTRIBUTING.md), in place of the real module's table of the same name (0110_nature.sql). */
 const MIGRATION = `
+DROP TABLE IF EXISTS nature_znieff1;
 CREATE TABLE nature_znieff1 (
   dataset_id text NOT NULL,
   id_mnhn    text NOT NULL,

@@ -228,21 +228,22 @@ test(`${BACKEND}: organic share of every campaign is within 10–15 %, consisten
   assert.equal(orphans.n, 0, 'every organic parcel is an RPG parcel of its campaign');
   assert.equal(orphans.bad, 0, 'same crop; M exactly for certified AB parcels');
   const n2 = await one<{ n: number; rpg: number; bio: number; biobio: number }>(
-    `SELECT (SELECT count(*)::int FROM demo_n2_parcelle WHERE campagne >= 2015) AS n,
+    `SELECT (SELECT count(*)::int FROM rpg_n2_parcelle WHERE campagne >= 2015) AS n,
             (SELECT count(*)::int FROM rpg_parcelle WHERE dataset_id = ANY($1)) AS rpg,
-            (SELECT count(*)::int FROM demo_n2_parcelle WHERE campagne >= 2015 AND bio) AS bio,
+            (SELECT count(*)::int FROM rpg_n2_parcelle WHERE campagne >= 2015 AND bio) AS bio,
             (SELECT count(*)::int FROM demo_bio_parcelle WHERE campagne >= 2015) AS biobio`,
     [ids],
   );
   assert.equal(n2.n, n2.rpg, 'one level-2 instructed parcel per level-1 parcel');
   assert.equal(n2.bio, n2.biobio);
   const aid = await one<{ farms: number; aided: number; neg: number }>(
-    `SELECT (SELECT count(DISTINCT pacage)::int FROM demo_n2_parcelle) AS farms, count(DISTINCT pacage)::int AS aided,
-            count(*) FILTER (WHERE pilier1_montant_total <= 0 OR pilier2_montant_total < 0)::int AS neg FROM demo_n2_aide`,
+    `SELECT (SELECT count(DISTINCT numero_pacage)::int FROM rpg_n2_parcelle) AS farms, count(DISTINCT p1.numero_pacage)::int AS aided,
+            count(*) FILTER (WHERE p1.montant_net_total <= 0 OR p2.montant_net_total < 0)::int AS neg
+     FROM rpg_n2_pilier1 p1 JOIN rpg_n2_pilier2 p2 USING (campagne, numero_pacage)`,
   );
   assert.equal(aid.aided, aid.farms);
   assert.equal(aid.neg, 0);
-  const pacage = await one<{ bad: number }>(`SELECT count(*) FILTER (WHERE pacage !~ '^047[0-9]{6}$' OR siret !~ '^[0-9]{14}$')::int AS bad FROM demo_n2_exploitant`);
+  const pacage = await one<{ bad: number }>(`SELECT count(*) FILTER (WHERE numero_pacage !~ '^047[0-9]{6}$' OR siret !~ '^[0-9]{14}$')::int AS bad FROM rpg_n2_exploitant_etat`);
   assert.equal(pacage.bad, 0);
 });
 
@@ -328,18 +329,20 @@ test(`${BACKEND}: the communes and EPCI are administrative units with contours: 
   await t.db.query('DELETE FROM auth_organisation');
 });
 
-test(`${BACKEND}: the restricted synthetic tables are not served by any route`, async () => {
+test(`${BACKEND}: the restricted synthetic tables are served by no open route`, async () => {
   for (const l of t.app.catalog.all()) assert.ok(!l.table.startsWith('demo_'), `${l.id} serves ${l.table}`);
-  assert.doesNotMatch(t.app.printRoutes({ commonPrefix: false }), /demo|bio-parcelle|n2/i);
+  for (const l of t.app.catalog.all()) if (l.table.startsWith('rpg_n2_')) assert.notEqual(l.access, 'public', `${l.id} is restricted`);
+  assert.doesNotMatch(t.app.printRoutes({ commonPrefix: false }), /demo|bio-parcelle/i);
   for (const table of Object.values(RESTRICTED_TABLES)) {
     const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
     assert.ok(row.n > 0, `${table} is filled`);
   }
   // Every restricted table keeps the layer-table conventions: dataset_id indexed, GiST on its geometry.
-  const idx = await t.db.query<{ t: string; def: string }>(`SELECT tablename AS t, indexdef AS def FROM pg_indexes WHERE tablename LIKE 'demo_%'`);
+  const idx = await t.db.query<{ t: string; def: string }>(`SELECT tablename AS t, indexdef AS def FROM pg_indexes WHERE tablename LIKE 'demo_%' OR tablename LIKE 'rpg_n2_%'`);
+  const geometric = await t.db.query<{ t: string }>(`SELECT f_table_name AS t FROM geometry_columns`);
   for (const table of Object.values(RESTRICTED_TABLES)) {
     assert.ok(idx.some((i) => i.t === table && /\(dataset_id\)/.test(i.def)), `${table}: dataset_id index`);
-    if (table !== 'demo_n2_aide') assert.ok(idx.some((i) => i.t === table && /USING gist/.test(i.def)), `${table}: GiST index`);
+    if (geometric.some((g) => g.t === table)) assert.ok(idx.some((i) => i.t === table && /USING gist/.test(i.def)), `${table}: GiST index`);
   }
 });
 
@@ -367,4 +370,24 @@ test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo
   assert.equal(await demoState(t.db), 'empty');
   const [units] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM limites_commune WHERE code IN (SELECT insee FROM demo_w_commune)`);
   assert.equal(units.n, 0, 'the demo communes are no longer administrative units');
+});
+
+test(`${BACKEND}: the demo has one synthetic zone of each nature kind, and its communes answer a point query of limites-administratives`, async () => {
+  const routes = ['natura-habitat', 'natura-oiseaux', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
+  const tables = ['sic', 'zps', 'znieff1', 'znieff2', 'pn', 'pnr', 'rnn', 'rnc', 'rncf'];
+  for (const [i, route] of routes.entries()) {
+    const { p } = await one<{ p: string }>(`SELECT ST_AsGeoJSON(ST_PointOnSurface(geom)) AS p FROM nature_${tables[i]} LIMIT 1`);
+    const res = await t.app.inject({ method: 'GET', url: `/api/nature/${route}?geom=${encodeURIComponent(p)}` });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.totalFeatures, 1, route);
+    const name = body.features[0].properties.sitename ?? body.features[0].properties.nom ?? body.features[0].properties.nom_site;
+    assert.match(name, /\(synthétique\)$/, route);
+    assert.equal(body.synthetic, true, route);
+  }
+  const c = await one<{ code: string; p: string }>(`SELECT insee AS code, ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(geom), 4326)) AS p FROM demo_w_commune ORDER BY insee LIMIT 1`);
+  const [lon, lat] = JSON.parse(c.p).coordinates;
+  const res = await t.app.inject({ method: 'GET', url: `/api/limites-administratives/commune?lon=${lon}&lat=${lat}` });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json().features.map((f: { properties: { insee_com: string } }) => f.properties.insee_com), [c.code]);
 });

@@ -74,8 +74,12 @@ export interface Server {
   stop(): Promise<number | null>;
 }
 
-/** Starts `terroir serve --port 0` and resolves once it logs "terroir ready" (with the port it chose). */
-export function startServer(place: Place, timeoutMs: number): Promise<Server> {
+/**
+ * Starts `terroir serve --port 0` and resolves once it logs "terroir ready" (with the port it chose),
+ * rejects as soon as it exits before that. `timeoutMs` is an optional last resort: without it the
+ * wait is bounded by the work (the ready line or the exit) and the test's own timeout.
+ */
+export function startServer(place: Place, timeoutMs?: number): Promise<Server> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...place.args], { env: place.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -84,10 +88,13 @@ export function startServer(place: Place, timeoutMs: number): Promise<Server> {
     let stderr = '';
     let raw = '';
     let url = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`serve not ready after ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}; last log: ${JSON.stringify(lines.slice(-5))}`));
-    }, timeoutMs);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill('SIGKILL');
+            reject(new Error(`serve not ready after ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}; last log: ${JSON.stringify(lines.slice(-5))}`));
+          }, timeoutMs);
     child.stderr.on('data', (d) => {
       stderr += d;
       raw += d;

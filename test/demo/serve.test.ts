@@ -17,7 +17,7 @@ const box = (x: number, y: number, d: number) =>
   encodeURIComponent(JSON.stringify({ type: 'Polygon', coordinates: [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]] }));
 
 test(`${BACKEND}: a first start generates the demo territory and answers with it; a later start regenerates nothing`, { timeout: 600_000 }, async () => {
-  const first = await startServer(place, 540_000);
+  const first = await startServer(place);
   let communes: { features: { properties: { code_insee: string; nom_com: string } }[]; bbox: number[] };
   try {
     const msgs = first.log().map((l) => l.msg);
@@ -39,7 +39,7 @@ test(`${BACKEND}: a first start generates the demo territory and answers with it
   } finally {
     assert.equal(await first.stop(), 0, 'clean shutdown');
   }
-  const second = await startServer(place, 120_000);
+  const second = await startServer(place);
   try {
     const msgs = second.log().map((l) => l.msg);
     assert.ok(!msgs.some((m) => /generating the synthetic demo/.test(String(m))), 'nothing regenerated');
@@ -54,7 +54,7 @@ test(`${BACKEND}: a first start generates the demo territory and answers with it
 test(`${BACKEND}: with TERROIR_DEMO=off a first start stays empty (a production deployment)`, { timeout: 300_000 }, async () => {
   const empty = await emptyPlace();
   try {
-    const server = await startServer({ ...empty, env: { ...empty.env, TERROIR_DEMO: 'off' } }, 240_000);
+    const server = await startServer({ ...empty, env: { ...empty.env, TERROIR_DEMO: 'off' } });
     try {
       assert.ok(!server.log().some((l) => /generating the synthetic demo/.test(String(l.msg))), 'no demo generated');
       // The administrative units (real, from @etalab/decoupage-administratif) load; nothing synthetic does.

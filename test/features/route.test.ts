@@ -54,6 +54,10 @@ test(`${BACKEND}: the envelope has the reference's keys, in its order, and pages
   assert.equal(next.features[1].geometry, null, 'a null geometry stays null');
   assert.deepEqual(next.links.map((l: { rel: string }) => l.rel), ['prev']);
   assert.match(next.links[0].href, /_start=0/);
+  // _start below one page: prev is clamped at 0 (3 − 3 = 0 above could not tell).
+  const second = (await get('?_start=1&_limit=3')).json();
+  assert.deepEqual(second.features.map((x: { id: string }) => x.id), ['lieu.2', 'lieu.3', 'lieu.4']);
+  assert.deepEqual(second.links.map((l: { rel: string; href: string }) => `${l.rel} ${new URL(l.href).search}`), ['next ?_start=4&_limit=3', 'prev ?_start=0&_limit=3']);
 
   const beyond = (await get('?_start=50')).json();
   assert.equal(beyond.numberReturned, 0);

@@ -13,9 +13,10 @@ export interface Resource {
   /** A fixed date by default; null for none. */
   lastModified?: string | null;
   contentType?: string;
-  /** Answer 503 to the first `failTimes` requests. */
+  /** Answer `failStatus` (503 by default) to the first `failTimes` requests. */
   failTimes?: number;
-  /** Retry-After header of those 503s. */
+  failStatus?: number;
+  /** Retry-After header of those answers. */
   retryAfter?: string;
   /** Send only `dropAfter` bytes of the body then cut the connection, for the first `dropTimes` requests. */
   dropAfter?: number;
@@ -72,8 +73,8 @@ export async function startServer(routes: Record<string, Resource> = {}): Promis
       return;
     }
     if (r.failTimes && n <= r.failTimes) {
-      log(503);
-      res.writeHead(503, { 'content-type': 'text/plain', ...(r.retryAfter !== undefined ? { 'retry-after': r.retryAfter } : {}) }).end('busy');
+      log(r.failStatus ?? 503);
+      res.writeHead(r.failStatus ?? 503, { 'content-type': 'text/plain', ...(r.retryAfter !== undefined ? { 'retry-after': r.retryAfter } : {}) }).end('busy');
       return;
     }
     if (r.status) {

@@ -50,3 +50,49 @@ test('refuses geometries over the vertex and size limits', () => {
   assert.throws(() => parseGeom({ type: 'Polygon', coordinates: [ring] }), /more than 50000 vertices/);
   assert.throws(() => parseGeom('x'.repeat(GEOM_LIMITS.maxChars + 1)), /longer than/);
 });
+
+// The limits as documented in the README, written out: a test built from GEOM_LIMITS itself would
+// follow a wrong constant (a tenfold text limit) instead of catching it.
+const MAX_CHARS = 2_400_000; // 48 characters a vertex (docs/hardening.md): 50,000 vertices always fit
+const MAX_VERTICES = 50_000;
+const refused = (value: unknown, reason: RegExp) => (e: unknown) => e instanceof HttpProblem && e.status === 400 && e.param?.name === 'geom' && reason.test(e.detail);
+
+/** A closed ring of exactly `n` positions (the closing one counted, as PostGIS counts points). */
+function ringOf(n: number): number[][] {
+  const r: number[][] = [];
+  // Short coordinates (at most 13 characters a position): far under the text limit at 50,000.
+  for (let i = 0; i < n - 1; i++) r.push([(i % 300) / 10 - 15, Math.floor(i / 300) / 10]);
+  r.push(r[0]);
+  return r;
+}
+
+test('the vertex limit: 50,000 positions pass, 50,001 are refused (in one ring or across parts)', () => {
+  assert.equal(parseGeom({ type: 'Polygon', coordinates: [ringOf(MAX_VERTICES)] }).type, 'Polygon');
+  assert.throws(() => parseGeom({ type: 'Polygon', coordinates: [ringOf(MAX_VERTICES + 1)] }), refused(null, /more than 50000 vertices/));
+  // Counted across rings and parts, not per ring.
+  const half = ringOf(MAX_VERTICES / 2);
+  assert.equal(parseGeom({ type: 'MultiPolygon', coordinates: [[half], [half]] }).type, 'MultiPolygon');
+  assert.throws(() => parseGeom({ type: 'MultiPolygon', coordinates: [[half], [half, ringOf(4).map(([x, y]) => [x / 10, y / 10])]] }), refused(null, /more than 50000 vertices/));
+  const points = (n: number) => Array.from({ length: n }, (_, i) => [(i % 300) / 10 - 15, Math.floor(i / 300) / 10]);
+  assert.equal(parseGeom({ type: 'MultiPoint', coordinates: points(MAX_VERTICES) }).type, 'MultiPoint');
+  assert.throws(() => parseGeom({ type: 'MultiPoint', coordinates: points(MAX_VERTICES + 1) }), refused(null, /more than 50000 vertices/));
+});
+
+test('the text limit: a 2,400,000-character geom passes, 2,400,001 characters are refused before parsing', () => {
+  const point = '{"type":"Point","coordinates":[-4.3,47.8]}';
+  const padded = (n: number) => point + ' '.repeat(n - point.length); // still valid JSON
+  assert.equal(padded(MAX_CHARS).length, 2_400_000);
+  assert.equal(parseGeom(padded(MAX_CHARS)).type, 'Point');
+  assert.throws(() => parseGeom(padded(MAX_CHARS + 1)), refused(null, /longer than 2400000 characters/));
+  assert.throws(() => parseGeom(padded(MAX_CHARS * 5)), refused(null, /longer than 2400000 characters/));
+});
+
+test('the text limit holds for a JSON body too: 50,000 positions of 2,400,000 characters pass, one character more is refused', () => {
+  // 1.0000000000000002e-10 is 22 characters, 1.000000000000001e-10 is 21: positions of 47 and 46.
+  const long = [1.0000000000000002e-10, 1.0000000000000002e-10];
+  const coords = (lastLen: 46 | 47) => [...Array.from({ length: 49_999 }, () => long), lastLen === 46 ? [1.000000000000001e-10, 1.0000000000000002e-10] : long];
+  assert.equal(JSON.stringify(coords(46)).length, 2_400_000);
+  assert.equal(JSON.stringify(coords(47)).length, 2_400_001);
+  assert.equal(parseGeom({ type: 'MultiPoint', coordinates: coords(46) }, 'body').type, 'MultiPoint');
+  assert.throws(() => parseGeom({ type: 'MultiPoint', coordinates: coords(47) }, 'body'), refused(null, /longer than 2400000 characters/));
+});

@@ -40,6 +40,27 @@ test('.prj: Lambert-93 and the overseas UTM CRSs, by name or by parameters', () 
   assert.equal(sridFromWkt('not wkt at all ]['), undefined);
 });
 
+test('.prj: WGS 84 UTM zones read south as south (EPSG:327xx) and north as north (EPSG:326xx), by name or parameters', () => {
+  // By name (ESRI and GDAL spellings).
+  assert.equal(sridFromWkt(esriUtm('WGS_1984_UTM_Zone_40S', 'WGS_1984', 57, 10000000)), 32740);
+  assert.equal(sridFromWkt(esriUtm('WGS_1984_UTM_Zone_40N', 'WGS_1984', 57, 0)), 32640);
+  assert.equal(sridFromWkt(esriUtm('WGS 84 / UTM zone 38S', 'WGS_1984', 45, 10000000)), 32738);
+  assert.equal(sridFromWkt(esriUtm('WGS 84 / UTM zone 1S', 'WGS_1984', -177, 10000000)), 32701);
+  assert.equal(sridFromWkt(esriUtm('WGS 84 / UTM zone 60N', 'WGS_1984', 177, 0)), 32660);
+  assert.equal(sridFromWkt(esriUtm('WGS 84 / UTM zone 60S', 'WGS_1984', 177, 10000000)), 32760);
+  // By parameters alone: the false northing says the hemisphere, the central meridian the zone.
+  assert.equal(sridFromWkt(esriUtm('unnamed', 'WGS_1984', 57, 10000000)), 32740);
+  assert.equal(sridFromWkt(esriUtm('unnamed', 'WGS_1984', 57, 0)), 32640);
+  assert.equal(sridFromWkt(esriUtm('unnamed', 'WGS_1984', -177, 10000000)), 32701);
+  assert.equal(sridFromWkt(esriUtm('unnamed', 'WGS_1984', 3, 0)), 32631);
+  // Neither hemisphere's false northing, or a meridian that is no zone's: not guessed.
+  assert.equal(sridFromWkt(esriUtm('unnamed', 'WGS_1984', 57, 5000000)), undefined);
+  assert.equal(sridFromWkt(esriUtm('unnamed', 'WGS_1984', 58, 10000000)), undefined);
+  // ETRS89 has only northern zones 28–38 (EPSG:25828–25838).
+  assert.equal(sridFromWkt(esriUtm('ETRS_1989_UTM_Zone_31N', 'ETRS_1989', 3, 0)), 25831);
+  assert.equal(sridFromWkt(esriUtm('ETRS_1989_UTM_Zone_31S', 'ETRS_1989', 3, 10000000)), undefined);
+});
+
 test('.prj unknown to the table: looked up by name in spatial_ref_sys', async () => {
   const t = await freshDb();
   try {

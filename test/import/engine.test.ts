@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { importFeatures, importFiles, type ImportSummary } from '../../src/import/engine.ts';
@@ -128,6 +128,26 @@ test('overseas CRS from the .prj (RGR92 / UTM 40S, La Réunion) lands in the rig
   assert.ok(Math.abs(r[0].x - 55.45) < 1e-4 && Math.abs(r[0].y + 20.875) < 1e-4, JSON.stringify(r[0]));
   assert.ok(Math.abs(r[1].x - 55.475) < 1e-4 && Math.abs(r[1].y + 21.135) < 1e-4, JSON.stringify(r[1]));
   assert.equal((await dataset('reunion')).source_srid, 2975);
+});
+
+test('a WGS 84 / UTM 40S shapefile (no authority code in its .prj) lands in La Réunion, not near the Arctic', async () => {
+  const dir = join(tmp.dir, 'utm40s');
+  mkdirSync(dir);
+  for (const ext of ['shp', 'shx', 'dbf', 'cpg']) copyFileSync(join(FIX, `reunion/PARCELLES.${ext}`), join(dir, `PARCELLES.${ext}`));
+  // The same coordinates as RGR92 / UTM 40S (the two datums agree within a metre), as ArcGIS writes WGS 84's.
+  writeFileSync(
+    join(dir, 'PARCELLES.prj'),
+    'PROJCS["WGS_1984_UTM_Zone_40S",GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",10000000.0],PARAMETER["Central_Meridian",57.0],PARAMETER["Scale_Factor",0.9996],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]',
+  );
+  const s = await importFiles(t.db, zoneTarget(), [join(dir, 'PARCELLES.shp')], { options: { lot: 'utm40s' } });
+  assert.equal(s.files[0].srid, 32740);
+  const r = await t.db.query<{ code: string; x: number; y: number }>(
+    `SELECT code, ST_X(ST_Centroid(geom)) x, ST_Y(ST_Centroid(geom)) y FROM ${ZONE_TABLE} WHERE dataset_id = 'test.zone:utm40s' ORDER BY code`,
+  );
+  // Saint-Denis and Saint-Pierre, 21 °S (a north reading would put them at 69 °N).
+  assert.ok(Math.abs(r[0].x - 55.45) < 1e-4 && Math.abs(r[0].y + 20.875) < 1e-4, JSON.stringify(r[0]));
+  assert.ok(Math.abs(r[1].x - 55.475) < 1e-4 && Math.abs(r[1].y + 21.135) < 1e-4, JSON.stringify(r[1]));
+  assert.equal((await dataset('utm40s')).source_srid, 32740);
 });
 
 test('--srid wins over the .prj; unknown CRS, missing .prj and unknown EPSG codes are clear errors', async () => {

@@ -4,7 +4,7 @@
  * seconds per step). The steps are functions of (transaction, job); engine.ts runs them in order.
  */
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from '../../db/database.ts';
+import type { Queryable, Session } from '../../db/database.ts';
 import { ident } from '../../db/sql.ts';
 import type { SourceFeature } from '../readers/feature.ts';
 import type { OpenedSource } from '../sources.ts';
@@ -65,6 +65,32 @@ export interface LoadOptions {
   onProgress?: (p: ImportProgress) => void;
   checksum: (labels: Set<string>) => Promise<{ checksum: string | null; perFile: unknown[] }>;
   details: Record<string, unknown>;
+  /** Fail at once when another import of the same dataset runs, instead of waiting for it. */
+  noWait?: boolean;
+}
+
+/** True for a Session (statements in autocommit), false for a transaction. */
+export function isSession(q: Queryable): q is Session {
+  return typeof (q as Partial<Session>).lock === 'function';
+}
+
+/**
+ * Runs `fn`; when it fails, `explain` turns the database's error into the import's. Inside a
+ * transaction a savepoint keeps the transaction usable for that explanation; in a session
+ * (autocommit) a failed statement leaves nothing to roll back.
+ */
+export async function guarded<T>(q: Queryable, name: string, fn: () => Promise<T>, explain: (e: Error) => Promise<Error>): Promise<T> {
+  const tx = !isSession(q);
+  if (tx) await q.query(`SAVEPOINT ${name}`);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (e) {
+    if (tx) await q.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    throw await explain(e as Error);
+  }
+  if (tx) await q.query(`RELEASE SAVEPOINT ${name}`);
+  return result;
 }
 
 /** One input once opened: its context, dataset id, CRS and how many features it gave. */
@@ -94,8 +120,12 @@ export class LoadJob {
   readonly table: string;
   /** Staging table: the COPY's rows (mapped columns, source WKB, reprojected geometry). */
   readonly stage: string;
-  /** Transformed rows: validity flagged, ready to insert. */
+  /** Transformed rows: validity flagged. */
   readonly prep: string;
+  /** The rows as they will be served (repaired, forced to the target type, rejected ones left out). */
+  readonly ready: string;
+  /** Whether `ready` was built (before the swap transaction, so that the swap itself is short). */
+  readyBuilt = false;
   /** Inputs in the order their rows were staged (`_imp_src` is the index here). */
   readonly runs: SourceRun[] = [];
   read = 0;
@@ -114,6 +144,7 @@ export class LoadJob {
     const tag = randomBytes(6).toString('hex');
     this.stage = `terroir_stage_${tag}`;
     this.prep = `terroir_prep_${tag}`;
+    this.ready = `terroir_ready_${tag}`;
   }
 
   /** Seconds since the previous mark, added to `step` (a step may be marked several times). */
@@ -147,6 +178,11 @@ export class LoadJob {
   get columnList(): string {
     const cols = this.target.columns;
     return cols.length ? `${cols.map((c) => ident(c.name)).join(', ')}, ` : '';
+  }
+
+  /** The dataset ids of opened sources, each once and sorted (the order locks are taken in). */
+  datasetIdsOf(runs: readonly SourceRun[]): string[] {
+    return [...new Set(runs.map((r) => r.datasetId))].sort();
   }
 
   /** The dataset ids in staging order, and each once. */

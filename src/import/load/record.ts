@@ -5,6 +5,7 @@
  * terroir_dataset, in the same transaction as the rows it describes. After the commit, statistics
  * are refreshed when the table moved enough (analyze()).
  */
+import { basename } from 'node:path';
 import type { Queryable } from '../../db/database.ts';
 import { ImportError } from '../readers/errors.ts';
 import type { ImportSummary } from '../target.ts';
@@ -54,7 +55,8 @@ export async function record(tx: Queryable, job: LoadJob, v: Validation, swapped
       : (swapped.loaded.get(id) ?? 0);
     const details = {
       ...o.details,
-      files: sum.perFile,
+      // File names only: the sheet is public, the server's directories are not.
+      files: (sum.perFile as { file?: unknown }[]).map((f) => (typeof f.file === 'string' ? { ...f, file: basename(f.file) } : f)),
       sources: mine.map((r) => ({
         file: r.input.display,
         format: r.input.format,

@@ -16,7 +16,7 @@ import { shapefileWkb } from '../readers/shapefile.ts';
 import type { ColumnType, ImportContext, ImportTarget } from '../target.ts';
 import { geojsonToWkb, GeometryError } from '../wkb.ts';
 import { diagnose, diagnoseCopy } from './diagnose.ts';
-import type { LoadJob, SourceRun } from './job.ts';
+import { guarded, isSession, type LoadJob, type SourceRun } from './job.ts';
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -158,7 +158,7 @@ async function* rows(job: LoadJob, prepared: SourceRun[]): AsyncGenerator<unknow
  * The reprojection as a generated column saved another 0.1 s on that file against doing it in the
  * transform step (validity, GEOS's share, stays there).
  */
-export async function stage(tx: Queryable, job: LoadJob): Promise<void> {
+export async function stage(tx: Queryable, job: LoadJob, beforeCopy?: (datasetIds: string[]) => Promise<void>): Promise<void> {
   const cols = job.target.columns;
   const stageCols = ['_imp_src', '_imp_idx', '_imp_srid', '_imp_geom', ...cols.map((c) => c.name)];
   const stageTypes: CopyType[] = ['integer', 'integer', 'integer', 'geometry', ...cols.map((c) => c.type)];
@@ -168,15 +168,19 @@ export async function stage(tx: Queryable, job: LoadJob): Promise<void> {
       `, _imp_g geometry GENERATED ALWAYS AS (ST_Transform(ST_SetSRID(ST_Force2D(_imp_geom), _imp_srid), 4326)) STORED` +
       `); ALTER TABLE ${job.stage} ALTER COLUMN _imp_geom SET STORAGE EXTERNAL; ALTER TABLE ${job.stage} ALTER COLUMN _imp_g SET STORAGE EXTERNAL`,
   );
-  await tx.query('SAVEPOINT terroir_copy');
+  const opened = await openAll(tx, job);
+  // Every dataset id is known once the sources are open: the import locks them now, before any row.
+  await beforeCopy?.(job.datasetIdsOf(opened));
+  const inTx = !isSession(tx);
+  if (inTx) await tx.query('SAVEPOINT terroir_copy');
   try {
-    await tx.copyRows(job.stage, stageCols, rows(job, await openAll(tx, job)), stageTypes);
+    await tx.copyRows(job.stage, stageCols, rows(job, opened), stageTypes);
   } catch (e) {
     if (e instanceof ImportError) throw e;
-    await tx.query('ROLLBACK TO SAVEPOINT terroir_copy');
+    if (inTx) await tx.query('ROLLBACK TO SAVEPOINT terroir_copy');
     throw await diagnoseCopy(tx, e as Error, job.runs, job.inputs, job.o.srid);
   }
-  await tx.query('RELEASE SAVEPOINT terroir_copy');
+  if (inTx) await tx.query('RELEASE SAVEPOINT terroir_copy');
   job.mark('read');
   await fixLateCrs(tx, job);
 }
@@ -191,13 +195,11 @@ async function fixLateCrs(tx: Queryable, job: LoadJob): Promise<void> {
   for (const s of new Set(srids)) if (s !== job.o.srid) await assertSrid(tx, s, job.runs.find((r) => r.srid === s)!.input.label);
   for (let k = 0; k < job.runs.length; k++) {
     if (job.runs[k].srid === job.runs[k].ctx.srid) continue;
-    await tx.query('SAVEPOINT terroir_srid');
-    try {
-      await tx.query(`UPDATE ${job.stage} SET _imp_srid = $1 WHERE _imp_src = $2`, [job.runs[k].srid, k]);
-    } catch (e) {
-      await tx.query('ROLLBACK TO SAVEPOINT terroir_srid');
-      throw await diagnose(tx, job.stage, job.runs, e as Error, srids);
-    }
-    await tx.query('RELEASE SAVEPOINT terroir_srid');
+    await guarded(
+      tx,
+      'terroir_srid',
+      () => tx.query(`UPDATE ${job.stage} SET _imp_srid = $1 WHERE _imp_src = $2`, [job.runs[k].srid, k]),
+      (e) => diagnose(tx, job.stage, job.runs, e, srids),
+    );
   }
 }

@@ -1,8 +1,11 @@
 /**
- * Step 4, swap: the target's rows of the import's dataset ids are deleted and the transformed rows
- * inserted in their place (repaired, forced to the target's geometry type, rejected rows left out),
- * inside the import's transaction: readers see the old rows or the new ones, never a mix.
- * Kept apart from the other steps: how a dataset is swapped (locks, build aside) changes here only.
+ * Step 4, swap. The rows are first built aside, outside any transaction (`prepare`: repaired,
+ * forced to the target's geometry type, rejected rows left out, each with its dataset id), so that
+ * the swap itself is short: in one transaction, the target's rows of the import's dataset ids are
+ * deleted and the prepared ones inserted. Readers see the old rows or the new ones, never a mix,
+ * and never wait: the transaction takes no lock beyond the rows it writes (no index is dropped, no
+ * table locked; PostgreSQL's MVCC serves the old rows until the commit), and on the embedded
+ * backend, whose one connection the transaction holds, it lasts only the DELETE and the INSERT.
  */
 import type { Queryable } from '../../db/database.ts';
 import { ident } from '../../db/sql.ts';
@@ -16,32 +19,27 @@ export interface Swapped {
   loaded: Map<string, number>;
 }
 
-/**
- * A first load (the table holds no row at all): its secondary indexes are dropped and built again
- * after the INSERT, inside the transaction. A bulk build is several times faster than maintaining a
- * GiST and five B-trees row by row; the ACCESS EXCLUSIVE lock this takes only makes readers of an
- * empty table wait. A table that already serves rows keeps its indexes (readers never wait).
- * Indexes backing constraints are kept.
- */
-async function dropIndexesIfEmpty(tx: Queryable, table: string): Promise<string[]> {
-  const empty = async () => (await tx.query<{ e: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${table}) AS e`))[0].e;
-  if (!(await empty())) return [];
-  await tx.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
-  if (!(await empty())) return [];
-  const idx = await tx.query<{ name: string; def: string }>(
-    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
-     FROM pg_index i WHERE i.indrelid = $1::regclass
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
-    [table],
+/** The rows as they will be served, in `job.ready` (an UNLOGGED work table, dropped by the swap). */
+export async function prepare(q: Queryable, job: LoadJob, v: Validation): Promise<void> {
+  job.progress('swap', true);
+  const { bySource } = job.datasetIds();
+  const cols = job.columnList;
+  const geom = ident(job.target.geometry.column);
+  const bad = v.rejected;
+  await q.query(
+    `CREATE UNLOGGED TABLE ${job.ready} AS
+     SELECT ($1::text[])[_imp_src + 1] AS dataset_id, ${cols}${FORCE[job.target.geometry.type](REPAIRED)} AS ${geom} FROM ${job.prep} p` +
+      (bad.length ? ` WHERE NOT EXISTS (SELECT 1 FROM unnest($2::int[], $3::int[]) AS x(s, i) WHERE p._imp_src = x.s AND p._imp_idx = x.i)` : ''),
+    bad.length ? [bySource, bad.map((r) => r.s), bad.map((r) => r.i)] : [bySource],
   );
-  for (const i of idx) await tx.query(`DROP INDEX ${i.name}`);
-  return idx.map((i) => i.def);
+  await q.query(`DROP TABLE ${job.prep}`);
+  job.readyBuilt = true;
+  job.mark('prepare');
 }
 
 export async function swap(tx: Queryable, job: LoadJob, v: Validation): Promise<Swapped> {
-  job.progress('swap', true);
-  const { bySource, unique } = job.datasetIds();
-  const rebuild = await dropIndexesIfEmpty(tx, job.table);
+  if (!job.readyBuilt) await prepare(tx, job, v);
+  const { unique } = job.datasetIds();
   const deleted = await tx.query<{ dataset_id: string; n: number }>(
     `WITH d AS (DELETE FROM ${job.table} WHERE dataset_id = ANY($1::text[]) RETURNING dataset_id) SELECT dataset_id, count(*)::int AS n FROM d GROUP BY dataset_id`,
     [unique],
@@ -49,18 +47,16 @@ export async function swap(tx: Queryable, job: LoadJob, v: Validation): Promise<
   job.mark('delete');
   const cols = job.columnList;
   const geom = ident(job.target.geometry.column);
-  const bad = v.rejected;
-  await tx.query(
-    `INSERT INTO ${job.table} (dataset_id, ${cols}${geom})
-     SELECT ($1::text[])[_imp_src + 1], ${cols}${FORCE[job.target.geometry.type](REPAIRED)} FROM ${job.prep} p` +
-      (bad.length ? ` WHERE NOT EXISTS (SELECT 1 FROM unnest($2::int[], $3::int[]) AS x(s, i) WHERE p._imp_src = x.s AND p._imp_idx = x.i)` : ''),
-    bad.length ? [bySource, bad.map((r) => r.s), bad.map((r) => r.i)] : [bySource],
-  );
+  await tx.query(`INSERT INTO ${job.table} (dataset_id, ${cols}${geom}) SELECT dataset_id, ${cols}${geom} FROM ${job.ready}`);
   job.mark('insert');
-  await tx.query(`DROP TABLE ${job.prep}`);
-  for (const def of rebuild) await tx.query(def);
-  job.mark('indexes');
+  await tx.query(`DROP TABLE ${job.ready}`);
+  const bad = v.rejected;
   const loaded = new Map<string, number>();
   job.runs.forEach((r, k) => loaded.set(r.datasetId, (loaded.get(r.datasetId) ?? 0) + r.features - bad.filter((b) => b.s === k).length));
   return { replaced: new Map(deleted.map((r) => [r.dataset_id, r.n])), loaded };
+}
+
+/** The work tables an import leaves when it fails half-way (each dropped if it exists). */
+export async function dropWork(q: Queryable, job: LoadJob): Promise<void> {
+  for (const t of [job.stage, job.prep, job.ready]) await q.query(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
 }

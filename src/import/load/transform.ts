@@ -6,19 +6,15 @@
  */
 import type { Queryable } from '../../db/database.ts';
 import { diagnose } from './diagnose.ts';
-import type { LoadJob } from './job.ts';
+import { guarded, type LoadJob } from './job.ts';
 
 export async function transform(tx: Queryable, job: LoadJob): Promise<void> {
   job.progress('transform', true);
-  await tx.query('SAVEPOINT terroir_prep');
-  try {
-    await tx.query(
-      `CREATE UNLOGGED TABLE ${job.prep} AS SELECT _imp_src, _imp_idx, ${job.columnList}ST_IsValid(_imp_geom) AS _imp_valid, _imp_g FROM ${job.stage}`,
-    );
-  } catch (e) {
-    await tx.query('ROLLBACK TO SAVEPOINT terroir_prep');
-    throw await diagnose(tx, job.stage, job.runs, e as Error);
-  }
-  await tx.query('RELEASE SAVEPOINT terroir_prep');
+  await guarded(
+    tx,
+    'terroir_prep',
+    () => tx.query(`CREATE UNLOGGED TABLE ${job.prep} AS SELECT _imp_src, _imp_idx, ${job.columnList}ST_IsValid(_imp_geom) AS _imp_valid, _imp_g FROM ${job.stage}`),
+    (e) => diagnose(tx, job.stage, job.runs, e),
+  );
   job.mark('transform');
 }

@@ -9,7 +9,7 @@ import type { Queryable } from '../../db/database.ts';
 import { ImportError } from '../readers/errors.ts';
 import type { FeatureIssue, TargetGeometryType } from '../target.ts';
 import { diagnose } from './diagnose.ts';
-import { FORCE, ISSUES_LISTED, REPAIRED, type LoadJob } from './job.ts';
+import { FORCE, guarded, ISSUES_LISTED, REPAIRED, type LoadJob } from './job.ts';
 
 /** A staged row by its source index and feature number. */
 export interface RowRef {
@@ -45,20 +45,19 @@ const REASON: Record<number, (type: TargetGeometryType, repaired: boolean) => st
 
 async function flag(tx: Queryable, job: LoadJob): Promise<{ s: number; i: number; valid: boolean; code: number }[]> {
   const force = FORCE[job.target.geometry.type];
-  await tx.query('SAVEPOINT terroir_checks');
-  try {
-    const flagged = await tx.query<{ s: number; i: number; valid: boolean; code: number }>(
-      `SELECT _imp_src AS s, _imp_idx AS i, _imp_valid AS valid,
-              CASE WHEN _imp_g IS NULL THEN 1 WHEN ST_IsEmpty(${force(REPAIRED)}) THEN 2 WHEN ${OUT_OF_BOUNDS} THEN 3 ELSE 0 END AS code
-       FROM ${job.prep}
-       WHERE _imp_g IS NULL OR NOT _imp_valid OR ${OUT_OF_BOUNDS} OR ST_IsEmpty(${force('_imp_g')})`,
-    );
-    await tx.query('RELEASE SAVEPOINT terroir_checks');
-    return flagged.sort((a, b) => a.s - b.s || a.i - b.i);
-  } catch (e) {
-    await tx.query('ROLLBACK TO SAVEPOINT terroir_checks');
-    throw await diagnose(tx, job.stage, job.runs, e as Error);
-  }
+  const flagged = await guarded(
+    tx,
+    'terroir_checks',
+    () =>
+      tx.query<{ s: number; i: number; valid: boolean; code: number }>(
+        `SELECT _imp_src AS s, _imp_idx AS i, _imp_valid AS valid,
+                CASE WHEN _imp_g IS NULL THEN 1 WHEN ST_IsEmpty(${force(REPAIRED)}) THEN 2 WHEN ${OUT_OF_BOUNDS} THEN 3 ELSE 0 END AS code
+         FROM ${job.prep}
+         WHERE _imp_g IS NULL OR NOT _imp_valid OR ${OUT_OF_BOUNDS} OR ST_IsEmpty(${force('_imp_g')})`,
+      ),
+    (e) => diagnose(tx, job.stage, job.runs, e),
+  );
+  return flagged.sort((a, b) => a.s - b.s || a.i - b.i);
 }
 
 /** ST_IsValidReason of the first repaired geometries (in the source CRS, as published). */

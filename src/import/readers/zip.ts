@@ -64,3 +64,76 @@ export async function openZip(path: string): Promise<ZipArchive> {
     close: () => zip.close(),
   };
 }
+
+/**
+ * Limits on an uploaded archive, checked against its central directory before any member is
+ * inflated (yauzl then checks every member inflates to exactly the size the directory declares).
+ */
+export interface ZipLimits {
+  maxEntries: number;
+  /** Sum of the declared uncompressed sizes of every member. */
+  maxTotalBytes: number;
+  /** Uncompressed / compressed size of one member, above `ratioFrom` bytes (small files compress well legitimately). */
+  maxRatio: number;
+  ratioFrom: number;
+}
+
+export class ZipRefused extends Error {}
+
+/** A member name that would write outside a folder if extracted: absolute, drive letter, `..`, backslashes. */
+export function unsafeEntryName(name: string): boolean {
+  return name.startsWith('/') || /^[A-Za-z]:/.test(name) || name.includes('\\') || name.split('/').some((s) => s === '..') || name.includes('\0');
+}
+
+/**
+ * Reads an uploaded zip held in memory, refusing zip bombs (entry count, total size, ratio) and
+ * path traversal in member names before inflating anything; returns the members `wanted` keeps.
+ */
+export async function readZipUpload(buf: Buffer, limits: ZipLimits, wanted: (path: string) => boolean): Promise<{ path: string; data: Buffer }[]> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.fromBuffer(buf, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false }, (err, z) =>
+      err ? reject(new ZipRefused(`not a readable zip archive (${err.message})`)) : resolve(z!),
+    ),
+  );
+  if (zip.entryCount > limits.maxEntries) {
+    zip.close();
+    throw new ZipRefused(`${zip.entryCount} members: at most ${limits.maxEntries} are accepted`);
+  }
+  const entries: yauzl.Entry[] = [];
+  let total = 0;
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (e: yauzl.Entry) => {
+      if (unsafeEntryName(e.fileName)) return reject(new ZipRefused(`member ${JSON.stringify(e.fileName)}: path traversal refused`));
+      total += e.uncompressedSize;
+      if (total > limits.maxTotalBytes) return reject(new ZipRefused(`members inflate to more than ${limits.maxTotalBytes} bytes`));
+      if (e.uncompressedSize > limits.ratioFrom && e.uncompressedSize / Math.max(e.compressedSize, 1) > limits.maxRatio)
+        return reject(new ZipRefused(`member ${JSON.stringify(e.fileName)}: compression ratio above ${limits.maxRatio} (a zip bomb?)`));
+      if (!e.fileName.endsWith('/')) entries.push(e);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve());
+    zip.on('error', (e: Error) =>
+      reject(new ZipRefused(/relative path|absolute path|invalid characters/i.test(e.message) ? `path traversal refused (${e.message})` : `corrupt zip archive (${e.message})`)),
+    );
+    zip.readEntry();
+  }).catch((e) => {
+    zip.close();
+    throw e;
+  });
+  const out: { path: string; data: Buffer }[] = [];
+  try {
+    for (const e of entries.filter((x) => wanted(x.fileName))) {
+      const stream = await new Promise<Readable>((resolve, reject) => zip.openReadStream(e, (err, s) => (err ? reject(new ZipRefused(`${e.fileName}: ${err.message}`)) : resolve(s as Readable))));
+      const chunks: Buffer[] = [];
+      try {
+        for await (const c of stream) chunks.push(c as Buffer);
+      } catch (err) {
+        throw new ZipRefused(`${e.fileName}: ${(err as Error).message}`);
+      }
+      out.push({ path: e.fileName, data: Buffer.concat(chunks) });
+    }
+  } finally {
+    zip.close();
+  }
+  return out;
+}

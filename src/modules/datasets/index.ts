@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { notFound } from '../../http/problems.ts';
+import { isScope, mayRead, type AccessRule } from '../../auth/access.ts';
 import type { TerroirModule } from '../module.ts';
 
 /**
@@ -47,7 +48,50 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** A server path (POSIX or Windows) in a string value: a sheet names files, never where they lie. */
+const PATH = /^(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)/;
+
+/**
+ * What a sheet may publish: file names instead of server paths (older imports recorded the absolute
+ * path in `details.files[].file`), and a layer id instead of an internal table name (a derived
+ * dataset recorded the table it was built from). Applied on read, so rows written before are
+ * published the same way.
+ */
+export function publicValue(v: unknown, tables: ReadonlyMap<string, string>, depth = 0): unknown {
+  if (typeof v === 'string') {
+    if (PATH.test(v)) return v.split(/[\\/]/).filter(Boolean).pop() ?? '';
+    return tables.get(v) ?? v;
+  }
+  if (depth > 8 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => publicValue(x, tables, depth + 1));
+  return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'table').map(([k, x]) => [k, publicValue(x, tables, depth + 1)]));
+}
+
+function tableNames(app: FastifyInstance): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const layer of app.catalog.all()) {
+    const table = (layer as { table?: unknown }).table;
+    if (typeof table === 'string') out.set(table, layer.id);
+  }
+  return out;
+}
+/**
+ * The rule protecting a dataset: its catalogue layer's, else the scope its details name (restricted
+ * tables loaded outside the catalogue, e.g. RPG level 2), else `admin` for anything flagged restricted.
+ */
+function ruleOf(app: FastifyInstance, layer: string, details: { restricted?: unknown; scope?: unknown } | null): AccessRule {
+  if (app.catalog.has(layer)) return app.catalog.get(layer).access;
+  if (details?.restricted !== true) return 'public';
+  return { scope: typeof details.scope === 'string' && isScope(details.scope) ? details.scope : 'admin' };
+}
+
+/** Restricted datasets are listed only to callers whose key may read them (their existence is information too). */
+const visible = (app: FastifyInstance, req: FastifyRequest, row: { layer: string; details: { restricted?: unknown; scope?: unknown } | null }) =>
+  mayRead(req.principal?.scopes, ruleOf(app, row.layer, row.details));
+
 async function plugin(app: FastifyInstance) {
+  const tables = tableNames(app);
+  const sheet = <T extends Record<string, unknown>>(row: T): T => ({ ...row, source: publicValue(row.source, tables), ...(row.details ? { details: publicValue(row.details, tables) } : {}) });
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/',
     {
@@ -66,10 +110,11 @@ async function plugin(app: FastifyInstance) {
       if (req.query.layer !== undefined) where.push(`layer = $${values.push(req.query.layer)}`);
       if (req.query.campagne !== undefined) where.push(`campagne = $${values.push(req.query.campagne)}`);
       if (req.query.synthetic !== undefined) where.push(`synthetic = $${values.push(req.query.synthetic)}`);
-      return app.db.query(
-        `SELECT ${COLUMNS} FROM terroir_dataset ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY layer, campagne DESC NULLS LAST, id`,
+      const rows = await app.db.query<Record<string, unknown> & { layer: string; d: { restricted?: unknown; scope?: unknown } | null }>(
+        `SELECT ${COLUMNS}, details AS d FROM terroir_dataset ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY layer, campagne DESC NULLS LAST, id`,
         values,
       );
+      return rows.filter((r) => visible(app, req, { layer: r.layer, details: r.d })).map(({ d: _d, ...r }) => sheet(r));
     },
   );
 
@@ -87,8 +132,8 @@ async function plugin(app: FastifyInstance) {
     },
     async (req) => {
       const [row] = await app.db.query<DatasetRow>(`SELECT ${COLUMNS}, details FROM terroir_dataset WHERE id = $1`, [req.params.id]);
-      if (!row) throw notFound(`no dataset ${req.params.id}`);
-      return row;
+      if (!row || !visible(app, req, { layer: row.layer, details: row.details as never })) throw notFound(`no dataset ${req.params.id}`);
+      return sheet(row);
     },
   );
 }

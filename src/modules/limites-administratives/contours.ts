@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import { deriveFromCommunes, type Derived } from './derive.ts';
 
 export type AdminLevel = 'commune' | 'epci' | 'departement' | 'region';
 export const ADMIN_LEVELS: readonly AdminLevel[] = ['commune', 'epci', 'departement', 'region'];
@@ -46,6 +47,14 @@ export interface ContourResult {
   rejectedCount: number;
   /** Pre-merger codes whose contour went to the commune that absorbed them. */
   merged: number;
+  /** Each of them with the commune it went to (first 100). */
+  merges: { code: string; into: string }[];
+  /** Features loaded under their own code (with `merged`, `rejectedCount` and `unmatchedCount`: every feature received). */
+  loaded: number;
+  /** Of the features loaded or merged, those whose geometry was invalid and made valid (ST_MakeValid). */
+  repaired: number;
+  /** EPCI, départements, régions whose contours were derived again from their communes (commune loads only). */
+  derived: Derived[];
 }
 
 const POLYGONAL = new Set(['Polygon', 'MultiPolygon']);
@@ -126,7 +135,7 @@ export async function loadContours(
            SELECT code, ST_Multi(ST_CollectionExtract(CASE WHEN count(*) = 1 THEN ST_Collect(g) ELSE ST_UnaryUnion(ST_Collect(g)) END, 3)) AS geom
            FROM parts GROUP BY code
          )
-         UPDATE ${table} t SET geom = CASE WHEN ST_IsEmpty(m.geom) THEN t.geom ELSE m.geom END
+         UPDATE ${table} t SET geom = CASE WHEN ST_IsEmpty(m.geom) THEN t.geom ELSE m.geom END${level === 'commune' ? '' : ', contour_derived = ST_IsEmpty(m.geom) AND t.contour_derived'}
          FROM merged m WHERE t.code = m.code
          RETURNING t.code, ST_IsEmpty(m.geom) AS empty`,
       );
@@ -143,15 +152,32 @@ export async function loadContours(
         [REPORT_MAX],
       )
     ).map((r) => r.source_code);
-    const [{ n: merged }] = await tx.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM limites_contour_resolved WHERE code IS NOT NULL AND code <> source_code',
+    const empties = updated.filter((u) => u.empty).map((u) => u.code);
+    // Each feature once: loaded under its own code, merged into another unit, or rejected (above).
+    const [counts] = await tx.query<{ loaded: number; merged: number; repaired: number }>(
+      `SELECT count(*) FILTER (WHERE code = source_code)::int AS loaded, count(*) FILTER (WHERE code <> source_code)::int AS merged,
+              count(*) FILTER (WHERE NOT ST_IsValid(ST_GeomFromGeoJSON(geojson)))::int AS repaired
+       FROM limites_contour_resolved WHERE code IS NOT NULL AND NOT (code = ANY($1::text[]))`,
+      [empties],
     );
+    const merged = counts.merged;
+    const merges = (
+      await tx.query<{ code: string; into: string }>(
+        'SELECT source_code AS code, code AS into FROM limites_contour_resolved WHERE code IS NOT NULL AND code <> source_code ORDER BY source_code LIMIT $1',
+        [REPORT_MAX],
+      )
+    );
+    const derived = level === 'commune' ? await deriveFromCommunes(tx, updated.filter((u) => !u.empty).map((u) => u.code)) : [];
     const details = {
       ...meta.details,
       level,
       received,
       updated: set,
+      loaded: counts.loaded,
       merged,
+      merges,
+      repaired: counts.repaired,
+      derived: derived.map((d) => ({ level: d.level, set: d.set.length, withdrawn: d.withdrawn })),
       unmatched_count: unmatchedCount,
       unmatched,
       rejected_count: rejectedCount,
@@ -168,7 +194,7 @@ export async function loadContours(
         meta.checksum ?? null, meta.synthetic ?? false, JSON.stringify(details),
       ],
     );
-    return { datasetId, received, updated: set, unmatched, unmatchedCount, rejected, rejectedCount, merged };
+    return { datasetId, received, updated: set, unmatched, unmatchedCount, rejected, rejectedCount, merged, merges, loaded: counts.loaded, repaired: counts.repaired, derived };
   });
   return result;
 }

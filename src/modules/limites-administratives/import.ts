@@ -88,8 +88,12 @@ export function contourSource(level: AdminLevel): SourceSpec {
             datasets: [{ id: r.datasetId, features: r.updated, replaced: 0, checksum: sums.checksum ?? undefined }],
             files: [{ file: source.label, format: source.format, srid, crs: opened.crsNote(), encoding: opened.encoding(), features: r.received }],
             read: r.received,
-            loaded: r.updated,
-            repaired: 0,
+            // Every feature read, once: loaded under its code, merged into the commune that absorbed
+            // it (a contour published before a merger), or rejected; `datasets[0].features` counts the units.
+            loaded: r.loaded,
+            repaired: r.repaired,
+            merged: r.merged,
+            merges: r.merges.map((m) => ({ file: source.label, feature: 0, reason: `${m.code} merged into ${level} ${m.into} (it absorbed ${m.code}: both contours make ${m.into}'s)` })),
             rejected: r.rejectedCount + r.unmatchedCount,
             repairs: [],
             rejections: [

@@ -7,7 +7,7 @@
  * their contours from ADMIN EXPRESS files (contourSource).
  */
 import { defineLayer, type FilterSpec, type LayerSpec } from '../../catalog/layer.ts';
-import { computed, integer, text, textArray } from '../../catalog/fields.ts';
+import { boolean, computed, integer, text, textArray } from '../../catalog/fields.ts';
 import { contourSource } from './import.ts';
 import type { AdminLevel } from './contours.ts';
 import { upperNoAccent } from './names.ts';
@@ -41,8 +41,8 @@ function codeAndName(x: string, pattern: string, what: string, examples: [string
   };
 }
 
-/** Kept for the reference package's own use, not served by API Carto. */
-const STORED_ONLY = { chef_lieu: text({ hidden: true }), zone: text({ hidden: true }) };
+/** Kept for the reference package's own use, not served by API Carto; whether the contour is derived from the communes (derive.ts). */
+const STORED_ONLY = { chef_lieu: text({ hidden: true }), zone: text({ hidden: true }), contour_derived: boolean({ hidden: true, from: null }) };
 
 const SPATIAL =
   'Spatial filter: `geom` (GeoJSON, features intersecting it) or `lon` + `lat` (features containing the point), not both; ' +

@@ -4,8 +4,9 @@ import { ident } from '../../db/sql.ts';
 import { featureRoute } from '../../features/route.ts';
 import { invalidParam, type ParamLocation } from '../../http/problems.ts';
 import type { TerroirModule } from '../module.ts';
-import { FIRST_PARCEL_YEAR, LAST_ILOT_YEAR } from './import.ts';
+import { FIRST_ILOT_YEAR, FIRST_PARCEL_YEAR, LAST_ILOT_YEAR } from './import.ts';
 import { ILOT_LAYER, LABELLED, PARCELLE_LAYER } from './layers.ts';
+import { assertOpenCampaign } from './campagnes.ts';
 
 /**
  * The campaigns present in `table`, read from the data itself (not from a list in code, nor from a
@@ -29,23 +30,42 @@ type Version = 'v1' | 'v2';
 const TABLE: Record<Version, string> = { v1: ILOT_LAYER.table, v2: PARCELLE_LAYER.table };
 const SPAN: Record<Version, string> = { v1: `${LAST_ILOT_YEAR} and before (îlots)`, v2: `${FIRST_PARCEL_YEAR} and later (parcels)` };
 
+/** Whether `annee` is in the span of campaigns `version` serves (v1 îlots 2007–2014, v2 parcels 2015 to this year). */
+function inSpan(version: Version, annee: number): boolean {
+  return version === 'v1' ? annee >= FIRST_ILOT_YEAR && annee <= LAST_ILOT_YEAR : annee >= FIRST_PARCEL_YEAR && annee <= new Date().getUTCFullYear();
+}
+
 /**
- * `annee` must name a campaign that is loaded for this version: v1 = îlots (2007–2014), v2 = parcels
- * (2015+). The 400 lists what is available, and points to the other version when the year is there.
+ * What an empty page means for `annee`, the one place campaigns are judged (a register of completed
+ * campaigns would be consulted here): a loaded campaign where nothing matched (nothing to add); a
+ * campaign of the version's span that is not loaded: 200 with an empty collection, as the reference
+ * answers, and a `notice` naming the loaded campaigns (a client looping over years keeps going); a
+ * year outside the span: 400, saying where the year belongs.
  */
-async function checkAnnee(db: Queryable, version: Version, annee: number, location: ParamLocation): Promise<void> {
+async function campaignNotice(db: Queryable, version: Version, annee: number, location: ParamLocation): Promise<{ notice: string } | undefined> {
   const years = await loadedCampaigns(db, TABLE[version]);
-  if (years.includes(annee)) return;
-  const other: Version = version === 'v1' ? 'v2' : 'v1';
-  const inRange = version === 'v1' ? annee <= LAST_ILOT_YEAR : annee >= FIRST_PARCEL_YEAR;
-  let reason = inRange
-    ? `campaign ${annee} is not loaded`
-    : `/api/rpg/${version} serves campaigns ${SPAN[version]}; ${annee} belongs to /api/rpg/${other}`;
-  reason += years.length ? `; campaigns available on /api/rpg/${version}: ${years.join(', ')}` : `; no campaign is loaded on /api/rpg/${version}`;
-  throw invalidParam('annee', reason, location, annee);
+  if (years.includes(annee)) return undefined;
+  const loaded = years.length ? `campaigns loaded on /api/rpg/${version}: ${years.join(', ')}` : `no campaign is loaded on /api/rpg/${version}`;
+  if (inSpan(version, annee)) return { notice: `campaign ${annee} is not loaded on this Terroir; ${loaded}` };
+  const other: Version = annee <= LAST_ILOT_YEAR ? 'v1' : 'v2';
+  const where = other !== version && inSpan(other, annee) ? `${annee} belongs to /api/rpg/${other}` : `${annee} is not a campaign of the RPG`;
+  throw invalidParam('annee', `/api/rpg/${version} serves campaigns ${SPAN[version]}; ${where}; ${loaded}`, location, annee);
+}
+
+/** `annee` of a validated request (POST: the body wins over the query string, as for every parameter). */
+function anneeOf(req: { body?: unknown; query?: unknown }): number | undefined {
+  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>).annee : undefined;
+  const v = body ?? (req.query as Record<string, unknown> | undefined)?.annee;
+  return typeof v === 'number' ? v : undefined;
 }
 
 async function plugin(app: FastifyInstance) {
+  // Open level-1 routes serve completed campaigns only (the campaign register, campagnes.ts): checked
+  // once the parameters are valid, before any query.
+  app.addHook('preHandler', async (req) => {
+    const annee = anneeOf(req);
+    if (annee !== undefined) await assertOpenCampaign(app.db, annee);
+  });
   for (const [version, layer] of [['v2', PARCELLE_LAYER], ['v1', ILOT_LAYER]] as const) {
     // POST /v1 behaves as v1 (the reference answers it as v2: quirk §15.1, fixed here).
     featureRoute(app, {
@@ -57,8 +77,8 @@ async function plugin(app: FastifyInstance) {
       geomRequired: true,
       variant: (input) => (input._libelles === true ? LABELLED[layer.id] : layer),
       // A page with features proves the campaign is loaded (annee is one of the conditions): the
-      // campaign list is only read when nothing matched, to answer 400 if the year is not there.
-      whenEmpty: (input, location) => checkAnnee(app.db, version, input.annee as number, location),
+      // campaign list is only read when nothing matched, to explain an empty answer or refuse the year.
+      whenEmpty: (input, location) => campaignNotice(app.db, version, input.annee as number, location),
     });
   }
 }

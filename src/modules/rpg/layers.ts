@@ -9,6 +9,9 @@ import { Type } from 'typebox';
 import { defineLayer, withProperties, type ComputedSpec, type FilterSpec, type LayerDescriptor } from '../../catalog/layer.ts';
 import { bigint, computed, float, integer, orEmpty, text } from '../../catalog/fields.ts';
 import type { SourceFeature } from '../../import/readers/feature.ts';
+import type { Queryable } from '../../db/database.ts';
+import type { ImportContext } from '../../import/target.ts';
+import { markPublished } from './campagnes.ts';
 import {
   code, datasetIdFor, depOf, depRattac, featureIdNumber, FIRST_ILOT_YEAR, FIRST_PARCEL_YEAR, hectares, idParcel, ilotCommune, ilotDepartement,
   ilotGid, ilotGroup, LAST_ILOT_YEAR, LICENCE, numIlot, PRODUCER, regionOf, upperCode,
@@ -37,6 +40,11 @@ const LIBELLES = {
 
 /** Hectares stored as double precision, answered as the published 2-decimal text ("346.26", "0.80"). */
 const ha2 = (c: string) => `round(${c}::numeric, 2)::text`;
+
+/** Level-1 data are published once their campaign is completed: importing them records it (campagnes.ts). */
+const published = async (tx: Queryable, _dataset: string, ctx: ImportContext) => {
+  if (ctx.campagne !== undefined) await markPublished(tx, ctx.campagne);
+};
 
 const common = {
   geometry: { type: 'MultiPolygon' },
@@ -88,6 +96,7 @@ export const PARCELLE_LAYER = defineLayer({
       title: 'RPG — parcelles graphiques (2015 and later)',
       formats: ['ESRI Shapefile (PARCELLES_GRAPHIQUES.shp, Lambert-93 or overseas CRS)', 'GeoJSON'],
       datasetId: (ctx) => datasetIdFor('rpg.parcelle', ctx, FIRST_PARCEL_YEAR, 9999),
+      afterLoad: published,
     },
     // Recorded API Carto v2 answers: same fields in lower case, feature id number kept as gid.
     apicarto: {
@@ -95,6 +104,7 @@ export const PARCELLE_LAYER = defineLayer({
       title: 'RPG — parcelles graphiques, from API Carto /api/rpg/v2 answers',
       formats: ['GeoJSON FeatureCollection as answered by API Carto /api/rpg/v2'],
       datasetId: (ctx) => datasetIdFor('rpg.parcelle', ctx, FIRST_PARCEL_YEAR, 9999, 'apicarto'),
+      afterLoad: published,
     },
   },
 });
@@ -133,6 +143,7 @@ export const ILOT_LAYER = defineLayer({
       title: 'RPG — îlots anonymes (2007–2014)',
       formats: ['ESRI Shapefile (ILOTS_ANONYMES.shp, Lambert-93 or overseas CRS)', 'GeoJSON'],
       datasetId: (ctx) => datasetIdFor('rpg.ilot', ctx, FIRST_ILOT_YEAR, LAST_ILOT_YEAR),
+      afterLoad: published,
     },
     // Recorded API Carto v1 answers (`rpg_<annee>.<n>` ids, every value a string).
     apicarto: {
@@ -140,6 +151,7 @@ export const ILOT_LAYER = defineLayer({
       title: 'RPG — îlots anonymes, from API Carto /api/rpg/v1 answers',
       formats: ['GeoJSON FeatureCollection as answered by API Carto /api/rpg/v1'],
       datasetId: (ctx) => datasetIdFor('rpg.ilot', ctx, FIRST_ILOT_YEAR, LAST_ILOT_YEAR, 'apicarto'),
+      afterLoad: published,
     },
   },
 });

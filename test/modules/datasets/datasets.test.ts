@@ -78,3 +78,23 @@ test('bad input: unknown dataset 404, bad or unknown parameters 400 naming them'
   assertProblem(await t.app.inject('/api/datasets?annee=2021'), 400, 'annee');
   assertProblem(await t.app.inject(`/api/datasets/${'x'.repeat(180)}`), 400, 'id');
 });
+
+test('a sheet names the source files, never a server path nor an internal table (issue 11)', async () => {
+  const d = (await t.app.inject('/api/datasets/test.zone:a')).json();
+  assert.deepEqual(d.details.files.map((f: { file: string }) => f.file).sort(), ['ZONES.dbf', 'ZONES.prj', 'ZONES.shp', 'ZONES.shx']);
+  const text = JSON.stringify(d);
+  assert.ok(!text.includes(FIX), 'no absolute path of the server');
+  assert.doesNotMatch(text, /"\/(tmp|home|work|srv|var)\//);
+  // A sheet written by an older import (absolute paths) or by a derived dataset (a table name) is
+  // published the same way.
+  await t.db.query(
+    `INSERT INTO terroir_dataset (id, layer, source, producer, licence, feature_count, details)
+     VALUES ('gpu.municipality:test', 'gpu.municipality', 'gpu_municipality', 'IGN', 'LO 2.0', 1, $1::jsonb)`,
+    [JSON.stringify({ files: [{ file: '/srv/terroir/incoming/x/COMMUNE.shp', bytes: 1 }], table: 'gpu_municipality', from: 'C:\\data\\a.zip' })],
+  );
+  const old = (await t.app.inject('/api/datasets/gpu.municipality:test')).json();
+  assert.equal(old.source, 'gpu.municipality');
+  assert.deepEqual(old.details, { files: [{ file: 'COMMUNE.shp', bytes: 1 }], from: 'a.zip' });
+  const listed = ((await t.app.inject('/api/datasets?layer=gpu.municipality')).json() as { source: string }[])[0];
+  assert.equal(listed.source, 'gpu.municipality');
+});

@@ -12,7 +12,8 @@ export const squareGeoJSON = (lon: number, lat: number, d: number) => ({
 /**
  * A small hand-made territory, loaded with plain SQL (the tests of the routes must not depend on the
  * import path): two documents (a PLU and a PLUi), zones, prescriptions and informations with CNIG
- * codes, two communes (one covered, one not), SUP générateurs of two categories.
+ * codes, two communes (one covered, one not), SUP générateurs of two categories; at least one
+ * feature in each of the 17 layers.
  */
 export async function loadFixtures(db: Queryable) {
   const g = (wkt: string) => `ST_GeomFromText('${wkt}', 4326)`;
@@ -48,5 +49,21 @@ export async function loadFixtures(db: Queryable) {
     INSERT INTO gpu_generateur_sup_l (gid, dataset_id, partition, suptype, idgen, nomgen, diametre, tension, the_geom) VALUES
       (701, 'gpu.generateur-sup-l:SUP_29_AC1', 'SUP_29_AC1', 'ac1', 'G1', 'Monument', NULL, NULL, ${g('MULTILINESTRING((-4.36 47.81, -4.34 47.82))')}),
       (702, 'gpu.generateur-sup-l:SUP_29_I4', 'SUP_29_I4', 'i4', 'G2', 'Ligne électrique', NULL, 63000, ${g('MULTILINESTRING((-4.36 47.80, -4.30 47.80))')});
+    -- One row in each layer the rows above leave empty, so that every route answers a feature (around
+    -- Penmarch, away from the points the /all test asks about).
+    INSERT INTO gpu_secteur_cc (gid, dataset_id, partition, libelle, libelong, typesect, fermreco, destdomi, nomfic, urlfic, insee, datappro, datvalid, idurba, the_geom) VALUES
+      (801, 'gpu.secteur-cc:DU_29158', 'DU_29158', 'C', 'Secteur constructible', '01', 'non', NULL, '29158_carte_20200115.pdf', NULL, '29158', '20200115', '20200301', '29158_CC_20200115', ${g(square(-4.35, 47.81, 0.005))});
+    INSERT INTO gpu_info_lin (gid, dataset_id, partition, libelle, txt, typeinf, stypeinf, typep, stypep, nomfic, urlfic, insee, datvalid, idurba, the_geom) VALUES
+      (421, 'gpu.info-lin:DU_29158', 'DU_29158', 'Sentier côtier', NULL, '16', '00', NULL, NULL, NULL, NULL, '29158', '20200301', '29158_CC_20200115', ${g('MULTILINESTRING((-4.37 47.80, -4.36 47.81))')});
+    INSERT INTO gpu_assiette_sup_p (gid, dataset_id, partition, suptype, fichier, idass, idgen, nomass, typeass, modegeoass, paramcalc, srcgeoass, datesrcass, the_geom) VALUES
+      (901, 'gpu.assiette-sup-p:SUP_29_AC1', 'SUP_29_AC1', 'ac1', NULL, 'A1', 'G1', 'Calvaire', 'Périmètre', 'Point', NULL, 'BDTopo', '2019', ${g('MULTIPOINT((-4.35 47.81))')});
+    INSERT INTO gpu_assiette_sup_l (gid, dataset_id, partition, suptype, fichier, idass, idgen, nomass, typeass, modegeoass, paramcalc, srcgeoass, datesrcass, the_geom) VALUES
+      (911, 'gpu.assiette-sup-l:SUP_29_I4', 'SUP_29_I4', 'i4', NULL, 'A2', 'G2', 'Ligne 63 kV', 'Bande', 'Ligne', '10', NULL, NULL, ${g('MULTILINESTRING((-4.36 47.80, -4.30 47.80))')});
+    INSERT INTO gpu_assiette_sup_s (gid, dataset_id, partition, suptype, fichier, idass, idgen, nomass, typeass, modegeoass, paramcalc, srcgeoass, datesrcass, angle1, angle2, rayon, h, href, xdebut, xfinal, ydebut, yfinal, largeur, the_geom) VALUES
+      (921, 'gpu.assiette-sup-s:SUP_29_AC1', 'SUP_29_AC1', 'ac1', 'arrete.pdf', 'A3', 'G1', 'Abords du monument', 'Périmètre de protection', 'Zone tampon', '500', 'Cadastre', '2018', NULL, NULL, 500, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ${g(square(-4.35, 47.815, 0.004))});
+    INSERT INTO gpu_generateur_sup_p (gid, dataset_id, partition, suptype, fichier, idgen, idsup, nomgen, typegen, modegenere, srcgeogen, datesrcgen, refbdext, idbdext, type, adresse, the_geom) VALUES
+      (931, 'gpu.generateur-sup-p:SUP_29_AC1', 'SUP_29_AC1', 'ac1', NULL, 'G3', 'S1', 'Calvaire de Penmarch', 'Monument', 'Point', 'BDTopo', '2019', NULL, NULL, NULL, 'Rue du Calvaire', ${g('MULTIPOINT((-4.351 47.811))')});
+    INSERT INTO gpu_generateur_sup_s (gid, dataset_id, partition, suptype, fichier, idgen, idsup, nomgen, typegen, modegenere, srcgeogen, datesrcgen, refbdext, idbdext, type, adresse, id_gaspar, code_alea, url_grisq, croisement, type_gest, type_voie, the_geom) VALUES
+      (941, 'gpu.generateur-sup-s:SUP_29_PM1', 'SUP_29_PM1', 'pm1', NULL, 'G4', 'S2', 'PPRL Penmarch', 'Plan', 'Surface', NULL, NULL, NULL, NULL, NULL, NULL, '29DDTM20150001', 'submersion', NULL, NULL, NULL, NULL, ${g(square(-4.34, 47.80, 0.004))});
   `);
 }

@@ -24,10 +24,20 @@ const getJson = async (path: string) => (await get(path)).json() as Collection;
 const geomQs = (g: unknown) => `geom=${encodeURIComponent(JSON.stringify(g))}`;
 const ids = (c: Collection) => c.features.map((f) => f.id);
 
+/** Features each route answers from the fixtures, written out: every layer answers at least one. */
+const COUNTS: Record<string, number> = {
+  municipality: 4, document: 2, 'zone-urba': 4, 'secteur-cc': 1, 'prescription-pct': 1, 'prescription-lin': 1, 'prescription-surf': 2,
+  'info-pct': 1, 'info-surf': 1, 'info-lin': 1, 'acte-sup': 1, 'assiette-sup-p': 1, 'assiette-sup-l': 1, 'assiette-sup-s': 1,
+  'generateur-sup-p': 1, 'generateur-sup-l': 2, 'generateur-sup-s': 1,
+};
+
 test(`${BACKEND}: every layer route answers the envelope with the reference's property names, in order`, async () => {
+  assert.deepEqual(GPU_LAYERS.map((l) => l.route).sort(), Object.keys(COUNTS).sort(), 'the 17 layers');
   for (const l of GPU_LAYERS) {
     const body = await getJson(l.route);
     assert.equal(body.type, 'FeatureCollection', l.route);
+    assert.equal(body.totalFeatures, COUNTS[l.route], l.route);
+    assert.equal(body.features.length, COUNTS[l.route], `${l.route}: features to check`);
     for (const f of body.features) {
       assert.deepEqual(Object.keys(f), ['type', 'id', 'geometry', 'geometry_name', 'properties', 'bbox'], l.route);
       assert.equal(f.geometry_name, 'the_geom');
@@ -45,6 +55,67 @@ test(`${BACKEND}: every layer route answers the envelope with the reference's pr
   assert.deepEqual(Object.keys((await getJson('document')).features[0].properties), [
     'gid', 'id', 'grid_name', 'grid_title', 'name', 'gpu_doc_id', 'gpu_status', 'gpu_timestamp', 'partition', 'du_type',
   ]);
+});
+
+/**
+ * The layers the first fixtures left empty, each answered whole: names in the reference's order
+ * (API Carto's GeoServer feature types, docs/gpu.md) and values as loaded, labels added after the
+ * CNIG codes, SUP categories lower case.
+ */
+const ONE: Record<string, { id: string; geometry: string; properties: Record<string, unknown> }> = {
+  'secteur-cc': {
+    id: 'secteur_cc.801', geometry: 'MultiPolygon',
+    properties: { gid: 801, partition: 'DU_29158', libelle: 'C', libelong: 'Secteur constructible', typesect: '01', fermreco: 'non', destdomi: null, nomfic: '29158_carte_20200115.pdf', urlfic: null, insee: '29158', datappro: '20200115', datvalid: '20200301', idurba: '29158_CC_20200115' },
+  },
+  'info-lin': {
+    id: 'info_lin.421', geometry: 'MultiLineString',
+    properties: { gid: 421, partition: 'DU_29158', libelle: 'Sentier côtier', txt: null, typeinf: '16', stypeinf: '00', typep: null, stypep: null, nomfic: null, urlfic: null, insee: '29158', datvalid: '20200301', idurba: '29158_CC_20200115', lib_typeinf: 'Site archéologique', lib_stypeinf: 'Site archéologique' },
+  },
+  'assiette-sup-p': {
+    id: 'assiette_sup_p.901', geometry: 'MultiPoint',
+    properties: { gid: 901, suptype: 'ac1', partition: 'SUP_29_AC1', fichier: null, idass: 'A1', idgen: 'G1', nomass: 'Calvaire', typeass: 'Périmètre', modegeoass: 'Point', paramcalc: null, srcgeoass: 'BDTopo', datesrcass: '2019' },
+  },
+  'assiette-sup-l': {
+    id: 'assiette_sup_l.911', geometry: 'MultiLineString',
+    properties: { gid: 911, suptype: 'i4', partition: 'SUP_29_I4', fichier: null, idass: 'A2', idgen: 'G2', nomass: 'Ligne 63 kV', typeass: 'Bande', modegeoass: 'Ligne', paramcalc: '10', srcgeoass: null, datesrcass: null },
+  },
+  'assiette-sup-s': {
+    id: 'assiette_sup_s.921', geometry: 'MultiPolygon',
+    properties: {
+      gid: 921, suptype: 'ac1', partition: 'SUP_29_AC1', fichier: 'arrete.pdf', idass: 'A3', idgen: 'G1', nomass: 'Abords du monument', typeass: 'Périmètre de protection', modegeoass: 'Zone tampon', paramcalc: '500', srcgeoass: 'Cadastre', datesrcass: '2018',
+      angle1: null, angle2: null, rayon: 500, h: null, href: null, xdebut: null, xfinal: null, ydebut: null, yfinal: null, largeur: null,
+    },
+  },
+  'generateur-sup-p': {
+    id: 'generateur_sup_p.931', geometry: 'MultiPoint',
+    properties: { gid: 931, suptype: 'ac1', partition: 'SUP_29_AC1', fichier: null, idgen: 'G3', idsup: 'S1', nomgen: 'Calvaire de Penmarch', typegen: 'Monument', modegenere: 'Point', srcgeogen: 'BDTopo', datesrcgen: '2019', refbdext: null, idbdext: null, type: null, adresse: 'Rue du Calvaire' },
+  },
+  'generateur-sup-s': {
+    id: 'generateur_sup_s.941', geometry: 'MultiPolygon',
+    properties: {
+      gid: 941, suptype: 'pm1', partition: 'SUP_29_PM1', fichier: null, idgen: 'G4', idsup: 'S2', nomgen: 'PPRL Penmarch', typegen: 'Plan', modegenere: 'Surface', srcgeogen: null, datesrcgen: null, refbdext: null, idbdext: null, type: null, adresse: null,
+      id_gaspar: '29DDTM20150001', code_alea: 'submersion', url_grisq: null, croisement: null, type_gest: null, type_voie: null,
+    },
+  },
+};
+
+test(`${BACKEND}: secteur-cc, info-lin and the SUP point, line and surface layers answer their feature whole`, async () => {
+  for (const [route, want] of Object.entries(ONE)) {
+    const body = await getJson(route);
+    assert.deepEqual(ids(body), [want.id], route);
+    const f = body.features[0];
+    assert.deepEqual(Object.keys(f), ['type', 'id', 'geometry', 'geometry_name', 'properties', 'bbox'], route);
+    assert.equal(f.geometry?.type, want.geometry, route);
+    assert.deepEqual(Object.keys(f.properties), Object.keys(want.properties), `${route}: property names and order`);
+    assert.deepEqual(f.properties, want.properties, `${route}: values`);
+  }
+  // Filters reach these layers too.
+  assert.deepEqual(ids(await getJson('secteur-cc?partition=DU_29158')), ['secteur_cc.801']);
+  assert.equal((await getJson('secteur-cc?partition=DU_30014')).totalFeatures, 0);
+  assert.deepEqual(ids(await getJson('generateur-sup-s?categorie=PM1')), ['generateur_sup_s.941']);
+  assert.equal((await getJson('generateur-sup-s?categorie=AC1')).totalFeatures, 0);
+  assert.deepEqual(ids(await getJson(`assiette-sup-s?${geomQs({ type: 'Point', coordinates: [-4.35, 47.815] })}`)), ['assiette_sup_s.921']);
+  assert.equal((await getJson(`assiette-sup-s?${geomQs({ type: 'Point', coordinates: [-4.35, 47.83] })}`)).totalFeatures, 0);
 });
 
 test(`${BACKEND}: zone-urba by partition, by geom (GET text and POST object), paged`, async () => {
@@ -108,7 +179,7 @@ test(`${BACKEND}: prescriptions and informations keep their CNIG codes and add t
   const archeo = await getJson('info-pct');
   assert.equal(archeo.features[0].properties.lib_typeinf, 'Site archéologique');
   assert.equal(archeo.features[0].properties.lib_stypeinf, 'Site archéologique');
-  assert.equal((await getJson('info-lin')).totalFeatures, 0);
+  assert.equal((await getJson('info-lin?partition=DU_30014')).totalFeatures, 0, 'no line information in this PLU');
 });
 
 test(`${BACKEND}: municipality by insee; is_rnu derived from the loaded documents unless the producer said`, async () => {

@@ -53,6 +53,11 @@ test('generated fixture: every level loads from a sync or async iterable, with i
     rejected: [],
     rejectedCount: 0,
     merged: 0,
+    merges: [],
+    loaded: 2,
+    repaired: 0,
+    // Two communes of 10 in their EPCI, of hundreds in Finistère: nothing derived yet.
+    derived: ['epci', 'departement', 'region'].map((level) => ({ level, set: [], withdrawn: 0 })),
   });
   async function* slowly() {
     for (const f of FIXTURE.region) yield f;

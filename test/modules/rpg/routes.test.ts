@@ -27,9 +27,12 @@ before(async () => {
 });
 after(async () => t?.close());
 
-test(`${BACKEND}: with no îlot campaign loaded, /v1 says so and names annee`, { skip }, async () => {
-  const body = assertProblem(await get('v1', { annee: '2010', geom: ALL }), 400, 'annee');
-  assert.match(body.detail, /no campaign is loaded on \/api\/rpg\/v1/);
+test(`${BACKEND}: with no îlot campaign loaded, /v1 answers an empty collection and says so`, { skip }, async () => {
+  const res = await get('v1', { annee: '2010', geom: ALL });
+  assert.equal(res.statusCode, 200, res.body);
+  const body = res.json();
+  assert.deepEqual([body.type, body.features, body.totalFeatures, body.crs], ['FeatureCollection', [], 0, null]);
+  assert.equal(body.notice, 'campaign 2010 is not loaded on this Terroir; no campaign is loaded on /api/rpg/v1');
   await importFiles(t.db, rpgIlotApicarto, [file('rpg-v1-2010-penmarch.geojson')], { campagne: 2010 });
   assert.equal((await get('v1', { annee: '2010', geom: ALL })).json().totalFeatures, 8);
 });
@@ -103,13 +106,25 @@ test(`${BACKEND}: annee must be a loaded campaign of the version asked`, { skip 
   assertProblem(await get('v2', { annee: 'deux', geom: ALL }), 400, 'annee');
   assertProblem(await get('v2', { annee: '20201', geom: ALL }), 400, 'annee');
   assertProblem(await get('v2', { annee: '2020.5', geom: ALL }), 400, 'annee');
-  const missing = assertProblem(await get('v2', { annee: '2019', geom: ALL }), 400, 'annee');
-  assert.match(missing.detail, /campaign 2019 is not loaded; campaigns available on \/api\/rpg\/v2: 2020, 2021$/);
+  // In the span of v2 but not loaded: 200 and an empty collection, as the reference answers (a client
+  // looping over years keeps going), with a notice naming the loaded campaigns. Before: a 400.
+  for (const res of [await get('v2', { annee: '2018', geom: ALL }), await post('v2', { annee: 2019, geom: ALL })]) {
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.deepEqual([body.features, body.totalFeatures, body.numberReturned], [[], 0, 0]);
+    assert.match(body.notice, /^campaign 201[89] is not loaded on this Terroir; campaigns loaded on \/api\/rpg\/v2: 2020, 2021$/);
+  }
+  // A loaded campaign where nothing matched keeps the reference's exact envelope.
+  const nothing = (await get('v2', { annee: '2020', geom: { type: 'Point', coordinates: [2, 46] } })).json();
+  assert.deepEqual([nothing.totalFeatures, nothing.notice], [0, undefined]);
   const old = assertProblem(await get('v2', { annee: '2010', geom: ALL }), 400, 'annee');
   assert.match(old.detail, /2010 belongs to \/api\/rpg\/v1/);
   const recent = assertProblem(await get('v1', { annee: '2021', geom: ALL }), 400, 'annee');
-  assert.match(recent.detail, /2021 belongs to \/api\/rpg\/v2; campaigns available on \/api\/rpg\/v1: 2010$/);
-  const inBody = assertProblem(await post('v2', { annee: 2019, geom: ALL }), 400, 'annee');
+  assert.match(recent.detail, /2021 belongs to \/api\/rpg\/v2; campaigns loaded on \/api\/rpg\/v1: 2010$/);
+  const future = assertProblem(await get('v2', { annee: '2099', geom: ALL }), 400, 'annee');
+  assert.match(future.detail, /2099 is not a campaign of the RPG/);
+  assertProblem(await get('v1', { annee: '2005', geom: ALL }), 400, 'annee');
+  const inBody = assertProblem(await post('v2', { annee: 2010, geom: ALL }), 400, 'annee');
   assert.equal(inBody.invalid_params[0].in, 'body');
 });
 

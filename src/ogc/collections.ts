@@ -1,0 +1,166 @@
+/**
+ * The OGC collections, derived from the catalogue and the database (never declared again): one per
+ * layer, and one per loaded campaign for a campaign layer (`rpg-parcelle-2023`). What describes a
+ * collection (feature count, spatial extent, producer, licence, the datasets it serves and their
+ * checksums) is read from `terroir_dataset` and the table itself; a newly imported campaign appears
+ * without code or restart.
+ *
+ * Reading every extent on each request would scan every table: the description is kept per
+ * collection with a signature of its datasets (ids, checksums, import times) and recomputed when the
+ * signature changes. The dataset register itself is re-read at most every REFRESH_MS, and at once when
+ * a request names a collection not known yet (a campaign just imported).
+ */
+import { createHash } from 'node:crypto';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { AccessRule, LayerDescriptor } from '../catalog/layer.ts';
+import { isPublic } from '../auth/access.ts';
+import type { Queryable } from '../db/database.ts';
+import { ident } from '../db/sql.ts';
+import { notFound } from '../http/problems.ts';
+
+export const REFRESH_MS = 2000;
+
+export interface Collection {
+  /** `cadastre-parcelle`, `rpg-parcelle-2023`: the layer id with `-` for `.`, and the campaign. */
+  id: string;
+  layer: LayerDescriptor;
+  campaign?: number;
+  title: string;
+  description: string;
+  /** The datasets it serves (ids), their producers and licences. */
+  datasets: string[];
+  producer: string[];
+  licence: string[];
+  synthetic: boolean;
+  /** Changes whenever a dataset of the collection is imported again (checksums, import times): ETags derive from it. */
+  signature: string;
+}
+
+export interface CollectionStats {
+  count: number;
+  /** WGS84 lon/lat, null for an empty collection. */
+  extent: [number, number, number, number] | null;
+}
+
+type DatasetRow = {
+  id: string;
+  layer: string;
+  campagne: number | null;
+  producer: string;
+  licence: string;
+  checksum: string | null;
+  synthetic: boolean;
+  imported_at: string;
+};
+
+/** The collection id of a layer (and campaign). */
+export function collectionId(layer: LayerDescriptor, campaign?: number): string {
+  const base = layer.id.replace(/\./g, '-');
+  return campaign === undefined ? base : `${base}-${campaign}`;
+}
+
+/** Whether a caller holding `scopes` (null: anonymous) may see a layer listed. Territory-bound layers are served through their own routes, where the territory is checked. */
+export function mayList(rule: AccessRule, scopes: readonly string[] | null): boolean {
+  if (isPublic(rule)) return true;
+  return !!scopes?.includes(rule.scope) && !rule.territory?.length;
+}
+
+function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence?: string } }, rows: DatasetRow[], campaign?: number): Collection {
+  const hash = createHash('sha256');
+  for (const r of rows) hash.update(`${r.id}\0${r.checksum ?? ''}\0${r.imported_at}\n`);
+  const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
+  return {
+    id: collectionId(layer, campaign),
+    layer,
+    campaign,
+    title: campaign === undefined ? layer.title : `${layer.title} — campagne ${campaign}`,
+    description: layer.description,
+    datasets: rows.map((r) => r.id),
+    producer: uniq(rows.length ? rows.map((r) => r.producer) : [layer.spec?.producer]),
+    licence: uniq(rows.length ? rows.map((r) => r.licence) : [layer.spec?.licence]),
+    synthetic: rows.some((r) => r.synthetic),
+    signature: hash.digest('base64url').slice(0, 22),
+  };
+}
+
+/** The collections of the catalogue, re-read from the dataset register when stale. */
+export class Collections {
+  #list: Collection[] = [];
+  #byId = new Map<string, Collection>();
+  #readAt = -Infinity;
+  #reading: Promise<void> | null = null;
+  readonly #stats = new Map<string, { signature: string; stats: Promise<CollectionStats> }>();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly catalog: Catalog,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Every collection a caller with `scopes` may see, in catalogue order (campaigns newest first). */
+  async list(scopes: readonly string[] | null): Promise<Collection[]> {
+    await this.#fresh(false);
+    return this.#list.filter((c) => mayList(c.layer.access, scopes));
+  }
+
+  /** One collection (404 when unknown, or not visible to the caller: its existence is not disclosed). */
+  async get(id: string, scopes: readonly string[] | null): Promise<Collection> {
+    await this.#fresh(false);
+    let c = this.#byId.get(id);
+    if (!c) {
+      await this.#fresh(true);
+      c = this.#byId.get(id);
+    }
+    if (!c || !mayList(c.layer.access, scopes)) throw notFound(`no collection ${id}; GET /ogc/collections lists them`);
+    return c;
+  }
+
+  /** Count and extent, computed once per signature of the collection's datasets. */
+  stats(c: Collection): Promise<CollectionStats> {
+    const known = this.#stats.get(c.id);
+    if (known && known.signature === c.signature) return known.stats;
+    const stats = this.#compute(c);
+    stats.catch(() => this.#stats.delete(c.id));
+    this.#stats.set(c.id, { signature: c.signature, stats });
+    return stats;
+  }
+
+  async #compute(c: Collection): Promise<CollectionStats> {
+    const g = c.layer.sql.geom;
+    const where = c.campaign === undefined ? '' : `WHERE t.${ident(c.layer.campaignColumn!)} = $1`;
+    const [row] = await this.db.query<{ n: number; x0: number | null; y0: number; x1: number; y1: number }>(
+      `SELECT n, ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1
+       FROM (SELECT count(*)::int AS n, ST_Extent(${g}) AS e FROM ${ident(c.layer.table)} t ${where}) s`,
+      c.campaign === undefined ? [] : [c.campaign],
+    );
+    return { count: row.n, extent: row.x0 === null ? null : [row.x0, row.y0, row.x1, row.y1] };
+  }
+
+  async #fresh(force: boolean) {
+    if (!force && this.now() - this.#readAt < REFRESH_MS) return;
+    this.#reading ??= this.#read().finally(() => (this.#reading = null));
+    await this.#reading;
+  }
+
+  async #read() {
+    const rows = await this.db.query<DatasetRow>(
+      `SELECT id, layer, campagne, producer, licence, checksum, synthetic, imported_at::text AS imported_at FROM terroir_dataset ORDER BY id`,
+    );
+    const byLayer = new Map<string, DatasetRow[]>();
+    for (const r of rows) byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), r]);
+    const list: Collection[] = [];
+    for (const layer of this.catalog.all()) {
+      const names = new Set([layer.id, ...layer.targets.map((t) => t.layer)]);
+      const mine = [...names].flatMap((n) => byLayer.get(n) ?? []);
+      if (!layer.campaignColumn) {
+        list.push(describe(layer, mine));
+        continue;
+      }
+      const campaigns = [...new Set(mine.map((r) => r.campagne).filter((y): y is number => y !== null))].sort((a, b) => b - a);
+      for (const y of campaigns) list.push(describe(layer, mine.filter((r) => r.campagne === y), y));
+    }
+    this.#list = list;
+    this.#byId = new Map(list.map((c) => [c.id, c]));
+    this.#readAt = this.now();
+  }
+}

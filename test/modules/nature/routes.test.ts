@@ -1,0 +1,110 @@
+/**
+ * The nine nature routes (API Carto §11) on committed fixtures: each by `geom`, by each attribute
+ * filter, paged, by GET and POST, and bad input for every parameter. Then the INPN shapefile layout
+ * (Lambert-93) through `terroir import`'s path, with its repaired feature accounted for, and two
+ * files of one layer both served.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { assertProblem, testApp, type TestApp } from '../../helpers/app.ts';
+import { BACKEND } from '../../helpers/db.ts';
+import { importFeatures, importWith } from '../../../src/import/engine.ts';
+import type { SourceFeature } from '../../../src/import/readers/feature.ts';
+import { NATURE_LAYERS } from '../../../src/modules/nature/layers.ts';
+
+const ZNIEFF1_SHP = fileURLToPath(new URL('./fixtures/znieff1.shp', import.meta.url));
+
+let t: TestApp;
+const square = (x: number, y: number, d = 0.01) => ({ type: 'Polygon', coordinates: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]] });
+const pt = (x: number, y: number) => encodeURIComponent(JSON.stringify({ type: 'Point', coordinates: [x, y] }));
+
+/** Three sites per kind, as the INPN writes them (Natura 2000: SITECODE/SITENAME/URL; others ID_MNHN/NOM_SITE/URL_FICHE). */
+function sites(kind: string, k: number): SourceFeature[] {
+  const natura = kind === 'sic' || kind === 'zps';
+  return [0, 1, 2].map((i) => {
+    const code = natura ? `FR53${k}000${i}` : `${k}3000000${i}`;
+    const name = `Site ${kind} ${i}`;
+    const url = `https://inpn.mnhn.fr/site/${code}`;
+    const properties = natura
+      ? { SITECODE: code, SITENAME: name, URL: url }
+      : { ID_MNHN: code, NOM_SITE: name, URL_FICHE: url, DATE_CREA: '2006-11-03', SURF_OFF: 12.5 + i, GEST_SITE: 'Gestionnaire', OPERATEUR: 'DREAL', ID_LOCAL: `L${i}` };
+    return { index: i + 1, properties, geometry: square(-4 + i * 0.1, 45 + k * 0.1) };
+  });
+}
+
+before(async () => {
+  t = await testApp();
+  for (const [k, n] of NATURE_LAYERS.entries()) {
+    const s = await importFeatures(t.db, n.layer.targets[0], sites(n.kind, k), { file: `${n.kind}-sites.geojson`, srid: 4326, options: {} });
+    assert.equal(s.loaded, 3);
+  }
+});
+after(async () => t?.close());
+
+const get = (url: string) => t.app.inject({ method: 'GET', url });
+
+for (const [k, n] of NATURE_LAYERS.entries()) {
+  const natura = n.kind === 'sic' || n.kind === 'zps';
+  const codeParam = natura ? 'sitecode' : 'id_mnhn';
+  const nameParam = natura ? 'sitename' : 'nom';
+  const code = (i: number) => (natura ? `FR53${k}000${i}` : `${k}3000000${i}`);
+  const base = `/api/nature/${n.route}`;
+
+  test(`${BACKEND}: ${base} by geom (GET and POST), with the reference's property names`, async () => {
+    const res = await get(`${base}?geom=${pt(-3.895, 45.005 + k * 0.1)}`);
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.totalFeatures, 1);
+    const [f] = body.features;
+    assert.match(f.id, new RegExp(`^${n.kind}\\.\\d+$`));
+    const expected =
+      n.kind === 'rncf'
+        ? { id_mnhn: code(1), nom_site: `Site rncf 1`, url_fiche: `https://inpn.mnhn.fr/site/${code(1)}` }
+        : natura
+          ? { sitecode: code(1), sitename: `Site ${n.kind} 1`, url: `https://inpn.mnhn.fr/site/${code(1)}`, id_local: null, date_crea: null, surf_off: null, gest_site: null, operateur: null }
+          : { id_mnhn: code(1), nom: `Site ${n.kind} 1`, url: `https://inpn.mnhn.fr/site/${code(1)}`, id_local: 'L1', date_crea: '2006-11-03', surf_off: 13.5, gest_site: 'Gestionnaire', operateur: 'DREAL' };
+    assert.deepEqual(f.properties, expected);
+    assert.equal(f.geometry_name, 'geom');
+    const post = await t.app.inject({ method: 'POST', url: base, payload: { geom: { type: 'Point', coordinates: [-3.895, 45.005 + k * 0.1] } } });
+    assert.deepEqual(post.json().features.map((x: { id: string }) => x.id), [f.id]);
+    assert.equal((await get(`${base}?geom=${pt(10, 45)}`)).json().totalFeatures, 0);
+  });
+
+  test(`${BACKEND}: ${base} by ${codeParam} and ${nameParam}, paged`, async () => {
+    const byCode = (await get(`${base}?${codeParam}=${code(2)}`)).json();
+    assert.equal(byCode.totalFeatures, 1);
+    assert.equal(byCode.features[0].properties[n.kind === 'rncf' ? 'id_mnhn' : codeParam], code(2));
+    const byName = await t.app.inject({ method: 'POST', url: base, payload: { [nameParam]: `Site ${n.kind} 0` } });
+    assert.equal(byName.json().totalFeatures, 1);
+    assert.equal(byName.json().features[0].properties[n.kind === 'rncf' ? 'id_mnhn' : codeParam], code(0));
+    const page = (await get(`${base}?_limit=2&_start=1`)).json();
+    assert.deepEqual([page.totalFeatures, page.numberReturned], [3, 2]);
+    assert.ok(page.links.some((l: { rel: string }) => l.rel === 'prev'));
+  });
+
+  test(`${BACKEND}: ${base} bad input is a 400 naming the parameter`, async () => {
+    assertProblem(await get(`${base}?${codeParam}=FR%2053`), 400, codeParam);
+    assertProblem(await get(`${base}?${nameParam}=${'x'.repeat(251)}`), 400, nameParam);
+    assertProblem(await get(`${base}?geom=%7B%22type%22%3A%22Point%22%7D`), 400, 'geom');
+    assertProblem(await get(`${base}?_limit=1001`), 400, '_limit');
+    assertProblem(await get(`${base}?_start=-1`), 400, '_start');
+    assertProblem(await get(`${base}?nom_site=x`), 400, 'nom_site');
+    assertProblem(await t.app.inject({ method: 'POST', url: base, payload: { geom: { type: 'Polygon', coordinates: [[[0, 0], [1, 0]]] } } }), 400, 'geom');
+  });
+}
+
+test(`${BACKEND}: an INPN shapefile (Lambert-93, ID_MNHN/NOM/URL) imports with every feature accounted for, and a second file of the layer keeps the first`, async () => {
+  const [s] = await importWith(t.db, NATURE_LAYERS.find((n) => n.kind === 'znieff1')!.layer.targets[0], [ZNIEFF1_SHP]);
+  assert.deepEqual([s.read, s.loaded, s.repaired, s.rejected, s.files[0].srid], [3, 3, 1, 0, 2154]);
+  assert.match(s.repairs[0].reason, /Self-intersection/);
+  assert.equal(s.datasets[0].id, 'nature.znieff1:znieff1.shp');
+  const all = (await get('/api/nature/znieff1?_limit=10')).json();
+  assert.equal(all.totalFeatures, 6, 'the three sites of the first import are still served');
+  const kerloch = (await get(`/api/nature/znieff1?id_mnhn=530002533`)).json().features[0];
+  assert.deepEqual([kerloch.properties.nom, kerloch.properties.url], ["ÉTANG DE KERLOC'H", 'https://inpn.mnhn.fr/zone/znieff/530002533']);
+  // Re-importing the same file replaces exactly its dataset.
+  const [again] = await importWith(t.db, NATURE_LAYERS.find((n) => n.kind === 'znieff1')!.layer.targets[0], [ZNIEFF1_SHP]);
+  assert.deepEqual([again.loaded, again.replaced], [3, 3]);
+  assert.equal((await get('/api/nature/znieff1')).json().totalFeatures, 6);
+});
