@@ -125,7 +125,7 @@ test(`${BACKEND}: JSON lines when not on a terminal (and with LOG_FORMAT=json): 
   const env = { TERROIR_DEMO: 'off', ...(t.url ? { DATABASE_URL: t.url } : { DATABASE_URL: '', TERROIR_DATA_DIR: t.dataDir! }) };
   const served = await startServe(env); // LOG_FORMAT unset: auto, and stdout is a pipe
   try {
-    await fetch(`${served.url}/readyz`);
+    assert.equal((await fetch(`${served.url}/api/datasets`)).status, 200); // /readyz logs at warn only
     await new Promise((r) => setTimeout(r, 200));
     const lines = served.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const ready = lines.find((l) => l.msg === 'terroir ready');
