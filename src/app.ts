@@ -13,13 +13,16 @@ import { redactCredentials } from './auth/credentials.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { installInputGuards } from './http/input.ts';
 import { serverOptions } from './http/server-options.ts';
+import { installDeadlines } from './http/deadline.ts';
+import { Lane, runWithQueryContext } from './db/context.ts';
 import { installMethodNotAllowed } from './http/method-not-allowed.ts';
 import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
 import { registerLanding } from './http/landing.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
-import { Collections } from './ogc/collections.ts';
+import { Collections, type CampaignRule } from './ogc/collections.ts';
+import { assertOpenCampaign, listCampagnes } from './modules/rpg/campagnes.ts';
 import { ogcPlugin } from './ogc/plugin.ts';
 import { tilesPlugin } from './tiles/plugin.ts';
 
@@ -56,6 +59,15 @@ function redactUrl(url: string): string {
   return redactCredentials(url.replace(/([?&]geom=)[^&]*/g, '$1provided'));
 }
 
+/** OGC API and tiles serve the RPG campaigns the open level-1 routes serve: completed ones (src/modules/rpg/campagnes.ts). */
+const RPG_CAMPAIGN_RULE: CampaignRule = {
+  async open(db, campaigns) {
+    const states = await listCampagnes(db);
+    return new Set(campaigns.filter((y) => states.find((c) => c.annee === y)?.etat === 'constatee'));
+  },
+  assertOpen: (db, campaign) => assertOpenCampaign(db, campaign),
+};
+
 /**
  * Builds the whole service without listening: the CLI and the tests share it. Infrastructure first
  * (errors, CORS, compression, OpenAPI), then one encapsulated plugin per module under /api/<name>.
@@ -91,6 +103,9 @@ export async function buildApp({ config, db, logger, logStream, modules = MODULE
   });
   installErrorHandling(app);
   installInputGuards(app);
+  // Deadline, client-disconnect cancellation and the heavy lane (docs/hardening.md).
+  const lane = new Lane(config.heavyConcurrency, config.heavyQueue);
+  installDeadlines(app, { deadlineMs: config.deadlineMs, enter: (signal, deadline, next) => runWithQueryContext({ signal, deadline, lane, heavy: false }, next) });
   installMethodNotAllowed(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.
   app.removeContentTypeParser('text/plain');
@@ -123,9 +138,9 @@ export async function buildApp({ config, db, logger, logStream, modules = MODULE
   registerOutOfScope(app);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
   // OGC API – Features and vector tiles over the same catalogue (docs/ogc.md, docs/tiles.md).
-  const collections = new Collections(db, catalog);
-  await app.register(ogcPlugin, { prefix: '/ogc', collections });
-  await app.register(tilesPlugin, { collections });
+  const collections = new Collections(db, catalog, RPG_CAMPAIGN_RULE);
+  await app.register(ogcPlugin, { prefix: '/ogc', collections, catalog });
+  await app.register(tilesPlugin, { collections, catalog });
   await app.ready();
   return app;
 }

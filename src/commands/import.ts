@@ -29,7 +29,7 @@ export const importCommand: Command = {
   summary:
     'load a layer from its published files (shapefile loose or zipped, GeoJSON plain/.gz/NDJSON, a directory): reprojected to WGS84, replaced in one transaction',
   usage:
-    'terroir import <layer> <file…> [--annee N] [--srid N] [--strict] [--option k=v]… [--producer P] [--licence L] [--vintage V] [--encoding E] [--entry GLOB] [--no-wait] [--json]',
+    'terroir import <layer> <file…> [--annee N] [--srid N] [--strict] [--option k=v]… [--producer P] [--licence L] [--vintage V] [--encoding E] [--entry GLOB] [--no-wait] [--replace-layer] [--json]',
   options: {
     annee: { type: 'string' },
     srid: { type: 'string' },
@@ -40,6 +40,7 @@ export const importCommand: Command = {
     vintage: { type: 'string' },
     encoding: { type: 'string' },
     entry: { type: 'string' },
+    'replace-layer': { type: 'boolean' },
     json: { type: 'boolean' },
     'no-wait': { type: 'boolean' },
   },
@@ -85,6 +86,7 @@ export const importCommand: Command = {
         vintage: values.vintage as string | undefined,
         encoding: values.encoding as string | undefined,
         entry: values.entry as string | undefined,
+        replaceLayer: !!values['replace-layer'],
         onProgress: (p: ImportProgress) => progress.onProgress(p),
       };
       // A multi-layer source (a CNIG document folder) is loaded by its target, one engine run per layer.

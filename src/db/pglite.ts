@@ -5,6 +5,7 @@ import { postgis } from '@electric-sql/pglite-postgis';
 import { copyLine, type Database, type Queryable, type Row, type Session } from './database.ts';
 import { BinaryCopyEncoder } from './copy-binary.ts';
 import { acquireDataDirLock } from './lock.ts';
+import { inQueryContext } from './context.ts';
 
 /** Rows sent per COPY: bounds the memory of one blob while keeping COPY's speed. */
 const COPY_CHUNK_ROWS = 20_000;
@@ -18,7 +19,8 @@ type PgliteLike = Pick<PGlite, 'query' | 'exec'> | Transaction;
 function queryable(target: PgliteLike): Queryable {
   return {
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
-      const res = await target.query<T>(text, params as unknown[]);
+      // One query at a time, none cancellable once started: a request that ended starts no more.
+      const res = await inQueryContext(() => target.query<T>(text, params as unknown[]));
       return res.rows;
     },
     async exec(script: string) {

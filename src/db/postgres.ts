@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { copyLine, NAMED_LOCK_CLASS, type Database, type Queryable, type Row, type Session } from './database.ts';
 import { BinaryCopyEncoder } from './copy-binary.ts';
+import { inQueryContext, RequestAbortedError } from './context.ts';
 
 const typeParsers: Record<number, (v: string) => unknown> = { 20: Number, 1700: Number };
 const types = {
@@ -11,10 +12,58 @@ const types = {
     typeParsers[oid] ?? (pg.types.getTypeParser as (o: number, f?: string) => (v: string) => unknown)(oid, format),
 };
 
-function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+/** A pooled connection, or the request's end first (the connection, when it comes, goes back). */
+async function connect(pool: pg.Pool, signal: AbortSignal): Promise<pg.PoolClient> {
+  const pending = pool.connect();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new RequestAbortedError('request ended while waiting for a connection'));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([pending, aborted]);
+  } catch (e) {
+    pending.then((c) => c.release(), () => {});
+    throw e;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * One statement of a request on its own pooled connection, cancelled on the server
+ * (pg_cancel_backend, through the small pool kept for that) as soon as the request ends: a client
+ * gone or a deadline passed frees the backend instead of letting it run to its statement timeout.
+ */
+async function cancellable<T extends Row>(pool: pg.Pool, canceller: pg.Pool, config: pg.QueryConfig, signal: AbortSignal): Promise<T[]> {
+  const c = await connect(pool, signal);
+  const pid = (c as unknown as { processID: number }).processID;
+  let cancelled = false;
+  const onAbort = () => {
+    cancelled = true;
+    canceller.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return (await c.query<T>(config)).rows;
+  } catch (e) {
+    if (cancelled) throw new RequestAbortedError('statement cancelled: its request ended');
+    throw e;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    c.release();
+  }
+}
+
+function queryable(client: pg.Pool | pg.PoolClient, canceller?: pg.Pool): Queryable {
   return {
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
-      const res = await client.query<T>({ text, values: params as unknown[], types } as pg.QueryConfig);
+      const config = { text, values: params as unknown[], types } as pg.QueryConfig;
+      // Statements of a request (pool level) carry its signal; an import's session, or a transaction, does not.
+      if (client instanceof pg.Pool && canceller) {
+        return inQueryContext((signal) => (signal ? cancellable<T>(client, canceller, config, signal) : client.query<T>(config).then((r) => r.rows)));
+      }
+      const res = await client.query<T>(config);
       return res.rows;
     },
     async exec(script: string) {
@@ -76,8 +125,14 @@ export async function openPostgres(url: string, opts: { poolSize: number; statem
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  await pool.query('SELECT 1');
-  const base = queryable(pool);
+  const [{ v }] = (await pool.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`)).rows;
+  // PostgreSQL 14+: a backend whose client went away (this process killed mid-query) stops its
+  // statement within 2 s instead of running to its timeout.
+  if (v >= 140000) pool.on('connect', (c) => void c.query('SET client_connection_check_interval = 2000').catch(() => {}));
+  // Cancels go through connections of their own: the main pool may be the very thing that is full.
+  const canceller = new pg.Pool({ connectionString: url, max: 2, application_name: 'terroir-cancel' });
+  canceller.on('error', () => {});
+  const base = queryable(pool, canceller);
   return {
     backend: 'postgres',
     ...base,
@@ -135,6 +190,9 @@ export async function openPostgres(url: string, opts: { poolSize: number; statem
         client.release(broken);
       }
     },
-    close: () => pool.end(),
+    async close() {
+      await canceller.end();
+      await pool.end();
+    },
   };
 }

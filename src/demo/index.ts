@@ -13,7 +13,7 @@ import { buildFeatures } from './features.ts';
 import { buildGeometry, clearWork, type GeometryFigures, type Progress } from './geometry.ts';
 import { loadTerritory, type LoadReport } from './load.ts';
 import { resolveParams, type DemoOptions, type DemoParams } from './params.ts';
-import { buildRestricted, RESTRICTED_TABLES } from './restricted.ts';
+import { buildRestricted, loadOrganicLayer, RESTRICTED_TABLES } from './restricted.ts';
 import { demoUnitCodes, demoUnitsMissing, registerDemoUnits, removeDemoUnits } from './units.ts';
 
 export { resolveParams, parseAnnees, DemoOptionError, type DemoOptions, type DemoParams } from './params.ts';
@@ -114,6 +114,7 @@ export async function generateDemo(db: Database, opts: DemoOptions = {}, progres
     const meta = runMeta(p, runId);
     const load = await loadTerritory(db, p, nom, meta, catalog, progress);
     const restricted = await buildRestricted(db, p, meta);
+    restricted.push(...(await loadOrganicLayer(db, catalog, p, meta)));
     progress('restricted synthetic tables', { datasets: restricted.length });
     const t2 = performance.now();
     const result: DemoResult = {

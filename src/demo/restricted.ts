@@ -16,7 +16,10 @@
  *
  * These tables are written here directly and registered in terroir_dataset as synthetic, restricted.
  */
+import type { Catalog } from '../catalog/catalog.ts';
 import type { Database } from '../db/database.ts';
+import { importFeatures } from '../import/engine.ts';
+import type { SourceFeature } from '../import/readers/feature.ts';
 import type { DemoParams } from './params.ts';
 import { luhnComplete } from './geometry.ts';
 import { PERENNIAL } from './crops.ts';
@@ -286,4 +289,34 @@ async function registerDataset(db: Database, layer: string, datasetId: string, y
       JSON.stringify({ ...meta.details, restricted: true, table, ...(layer.startsWith('rpg-n2.') ? { scope: 'rpg:niveau2:lire' } : {}) }),
     ],
   );
+}
+
+/**
+ * The demo's organic parcels served for real: each campaign of demo_bio_parcelle goes through the
+ * organic parcel layer (`bio.parcelle`, CartoBio Territoires) as a CartoBio export would, with its
+ * farm number, parcel id, commune, crop, conversion stage and engagement date. Returns the datasets.
+ */
+export async function loadOrganicLayer(db: Database, catalog: Catalog, p: DemoParams, meta: { source: string; details: Record<string, unknown> }): Promise<string[]> {
+  const target = catalog.target('bio.parcelle');
+  if (!target) return [];
+  const ids: string[] = [];
+  for (const y of p.annees) {
+    const rows = await db.query<{ props: Record<string, unknown>; geom: string }>(
+      `SELECT json_build_object('numero_pacage', pacage, 'id', id_parcel, 'com', code_commune_insee, 'culture_type', json_build_array(code_cultu),
+         'niveau_conversion', niveau_conversion, 'engagement_date', to_char(date_engagement, 'YYYY-MM-DD')) AS props, ST_AsGeoJSON(geom, 8) AS geom
+       FROM demo_bio_parcelle WHERE dataset_id = $1 ORDER BY id_parcel`,
+      [restrictedDatasetId('demo.bio-parcelle', p, y)],
+    );
+    const features: SourceFeature[] = rows.map((r, i) => ({ index: i + 1, properties: typeof r.props === 'string' ? JSON.parse(r.props) : r.props, geometry: JSON.parse(r.geom) }));
+    const s = await importFeatures(db, target, features, { file: `demo-bio-${y}.geojson`, srid: 4326, campagne: y, options: { extent: `demo-D${p.codeDep}` } }, {
+      source: `${meta.source}: organic parcels ${y}`,
+      producer: 'Terroir demo generator (SYNTHETIC restricted data: organic status)',
+      licence: 'Synthetic data; stands in for data under restricted access (CartoBio Territoires): serve only under access control',
+      synthetic: true,
+      strict: true,
+      details: meta.details,
+    });
+    ids.push(...s.datasets.map((d) => d.id));
+  }
+  return ids;
 }

@@ -10,6 +10,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import { loadContours, type AdminLevel } from '../modules/limites-administratives/contours.ts';
 import { upperNoAccent } from '../modules/limites-administratives/names.ts';
 import { DEMO_LICENCE, DEMO_PRODUCER } from './params.ts';
+import { refreshMunicipalitiesOf } from '../modules/gpu/municipality.ts';
 
 export interface UnitsMeta {
   source: string;
@@ -73,6 +74,8 @@ export async function removeDemoUnits(db: Queryable, communes: readonly string[]
   await db.query('DELETE FROM limites_epci_commune WHERE commune = ANY($1::text[]) OR epci = ANY($2::text[])', [communes, epci]);
   await db.query('DELETE FROM limites_commune WHERE code = ANY($1::text[])', [communes]);
   await db.query('DELETE FROM limites_epci WHERE code = ANY($1::text[])', [epci]);
+  // The GPU municipality rows derived from these contours go with them (in the same transaction).
+  await refreshMunicipalitiesOf(db, [...communes]);
 }
 
 /** The unit codes recorded by the demo's contour datasets `ids` (for removeDemo). */

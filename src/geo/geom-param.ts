@@ -1,5 +1,6 @@
 import { invalidParam, type ParamLocation } from '../http/problems.ts';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../http/input.ts';
+import { markHeavy } from '../db/context.ts';
 
 /**
  * Limits on an input geometry, documented in the README: a query, not an upload. The character
@@ -7,6 +8,14 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../http/input.ts';
  * (`[-179.12345678901234,-89.12345678901234],` is 42 characters) fit in 48 characters each.
  */
 export const GEOM_LIMITS = { maxVertices: 50_000, maxChars: 50_000 * 48 } as const;
+
+/**
+ * A request whose geometry passes either bound is heavy: its statements go through the bounded
+ * heavy lane (src/db/context.ts). Measured on the département demo (docs/hardening.md): a commune
+ * polygon (~0.005 deg², a few hundred vertices) answers in ~0.1 s; a box of a tenth of the
+ * département (~0.05 deg²) or a 2,000-vertex outline takes seconds on cadastre and GPU layers.
+ */
+export const HEAVY = { vertices: 2_000, bboxDeg2: 0.05 } as const;
 
 const TYPES = ['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon'] as const;
 export type GeometryType = (typeof TYPES)[number];
@@ -21,22 +30,34 @@ export interface GeomInput {
 
 class GeomError extends Error {}
 
-function position(p: unknown, where: string, count: { n: number }) {
+interface Count {
+  n: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+function position(p: unknown, where: string, count: Count) {
   if (!Array.isArray(p) || p.length < 2 || p.length > 3) throw new GeomError(`${where}: a position must have 2 or 3 numbers`);
   for (const c of p) if (typeof c !== 'number' || !Number.isFinite(c)) throw new GeomError(`${where}: coordinates must be finite numbers`);
   const [lon, lat] = p as number[];
   if (lon < -180 || lon > 180) throw new GeomError(`${where}: longitude ${lon} is outside [-180, 180] (WGS84 lon,lat expected)`);
   if (lat < -90 || lat > 90) throw new GeomError(`${where}: latitude ${lat} is outside [-90, 90] (WGS84 lon,lat expected)`);
   if (++count.n > GEOM_LIMITS.maxVertices) throw new GeomError(`more than ${GEOM_LIMITS.maxVertices} vertices`);
+  if (lon < count.x0) count.x0 = lon;
+  if (lon > count.x1) count.x1 = lon;
+  if (lat < count.y0) count.y0 = lat;
+  if (lat > count.y1) count.y1 = lat;
 }
 
-function positions(ps: unknown, where: string, min: number, count: { n: number }) {
+function positions(ps: unknown, where: string, min: number, count: Count) {
   if (!Array.isArray(ps)) throw new GeomError(`${where}: an array of positions is expected`);
   if (ps.length < min) throw new GeomError(`${where}: at least ${min} positions are needed`);
   ps.forEach((p, i) => position(p, `${where}[${i}]`, count));
 }
 
-function ring(r: unknown, where: string, count: { n: number }) {
+function ring(r: unknown, where: string, count: Count) {
   positions(r, where, 4, count);
   const pts = r as number[][];
   const a = pts[0];
@@ -44,7 +65,7 @@ function ring(r: unknown, where: string, count: { n: number }) {
   if (a[0] !== b[0] || a[1] !== b[1]) throw new GeomError(`${where}: a polygon ring must be closed (first position = last)`);
 }
 
-function polygon(rings: unknown, where: string, count: { n: number }) {
+function polygon(rings: unknown, where: string, count: Count) {
   if (!Array.isArray(rings) || rings.length === 0) throw new GeomError(`${where}: a polygon needs at least one ring`);
   rings.forEach((r, i) => ring(r, `${where}[${i}]`, count));
 }
@@ -82,7 +103,7 @@ export function parseGeom(raw: unknown, location: ParamLocation = 'query', name 
     const given = typeof g.type === 'string' ? JSON.stringify(g.type.slice(0, 40)) : typeof g.type;
     throw fail(`unsupported geometry type ${given}; expected one of ${TYPES.join(', ')}`);
   }
-  const count = { n: 0 };
+  const count: Count = { n: 0, x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
   const c = g.coordinates;
   try {
     switch (type) {
@@ -98,5 +119,6 @@ export function parseGeom(raw: unknown, location: ParamLocation = 'query', name 
     throw e;
   }
   if (JSON.stringify(c).length > GEOM_LIMITS.maxChars) throw fail(`geometry text longer than ${GEOM_LIMITS.maxChars} characters`);
+  if (count.n > HEAVY.vertices || (count.x1 - count.x0) * (count.y1 - count.y0) > HEAVY.bboxDeg2) markHeavy();
   return { geojson: JSON.stringify({ type, coordinates: c }), type, polygonal: type === 'Polygon' || type === 'MultiPolygon' };
 }

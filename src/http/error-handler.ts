@@ -56,8 +56,10 @@ function slugOf(status: number): ProblemSlug | undefined {
  * out of range (class 22, a date, a number too large for its column) or too complex to plan is the
  * request's fault, a 400. Anything else stays a 500.
  */
-function fromDatabase(err: Error & { code?: unknown }): HttpProblem | undefined {
+function fromDatabase(err: Error & { code?: unknown }, deadlineS: number): HttpProblem | undefined {
   const code = typeof err.code === 'string' ? err.code : '';
+  if (code === 'TERROIR_ABORTED') return new HttpProblem('unavailable', `the request took longer than ${deadlineS} s and was cancelled; retry later or narrow it`);
+  if (code === 'TERROIR_BUSY') return new HttpProblem('unavailable', 'too many heavy requests (large geometries) at once; retry later');
   if (code === '57014') return new HttpProblem('unavailable', 'the query took too long and was cancelled; retry later or narrow it (a smaller geom)');
   if (code === '53300' || code === '40P01' || code === '55P03' || /timeout exceeded when trying to connect|Connection terminated/.test(err.message)) {
     return new HttpProblem('unavailable', 'the database is busy; retry later');
@@ -72,7 +74,7 @@ function toProblem(err: FastifyError, req: FastifyRequest): HttpProblem | undefi
   if ((err as { validation?: unknown }).validation) return fromValidation(err as never, req);
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) return new HttpProblem(slugOf(status) ?? 'bad-request', err.message);
-  return fromDatabase(err);
+  return fromDatabase(err, (req.server.config?.deadlineMs ?? 30_000) / 1000);
 }
 
 export function sendProblem(reply: FastifyReply, problem: HttpProblem) {
@@ -90,6 +92,11 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem) {
  */
 export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    // Already answered (the deadline's 503), or nobody left to answer (client gone).
+    if (reply.sent || reply.raw.headersSent || req.abortSignal?.aborted) {
+      if (!reply.sent && !reply.raw.headersSent) return sendProblem(reply, new HttpProblem('unavailable', 'the request was cancelled'));
+      return;
+    }
     const problem = toProblem(err, req);
     if (problem) return sendProblem(reply, problem);
     req.log.error({ err }, 'request failed');

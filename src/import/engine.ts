@@ -64,6 +64,7 @@ export async function importFiles(db: Database, target: ImportTarget, files: str
       srid: opts.srid,
       options: opts.options ?? {},
       strict: !!opts.strict,
+      replaceLayer: !!opts.replaceLayer,
       noWait: !!opts.noWait,
       producer: opts.producer,
       licence: opts.licence,
@@ -165,6 +166,11 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
   job.mark('commit');
   await analyze(db, job);
   const { validation: v, swapped, datasets } = result;
+  // An afterLoad that merges rows (AOC: a zone's duplicate copies, pieces of one zone) is said, not
+  // silent: read = loaded + merged + rejected, and loaded is what the datasets serve.
+  const inserted = [...swapped.loaded.values()].reduce((a, b) => a + b, 0);
+  const kept = datasets.reduce((n, d) => n + d.features, 0);
+  const merged = target.afterLoad && kept < inserted ? inserted - kept : 0;
   const summary: ImportSummary = {
     layer: target.layer,
     table: target.table,
@@ -178,7 +184,10 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
       features: r.features,
     })),
     read: job.read,
-    loaded: [...swapped.loaded.values()].reduce((a, b) => a + b, 0),
+    loaded: inserted - merged,
+    ...(merged
+      ? { merged, merges: [{ file: job.runs[0]?.input.label ?? '', feature: 0, reason: `${merged} feature(s) merged by ${target.layer}'s afterLoad into rows of the same key (identical copies, or pieces of one feature)` }] }
+      : {}),
     repaired: v.repaired.length,
     rejected: v.rejected.length,
     repairs: v.repairs,

@@ -112,6 +112,11 @@ export interface ImportOptions {
   encoding?: string;
   /** --entry: which members of an archive / directory to read (glob). */
   entry?: string;
+  /**
+   * --replace-layer: the import replaces every dataset of its layer, not only the datasets it
+   * re-imports (by default each file, or partition, is its own dataset and the others are kept).
+   */
+  replaceLayer?: boolean;
   onProgress?: (p: ImportProgress) => void;
 }
 

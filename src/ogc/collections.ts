@@ -12,8 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { AccessRule, LayerDescriptor } from '../catalog/layer.ts';
-import { isPublic } from '../auth/access.ts';
+import type { LayerDescriptor } from '../catalog/layer.ts';
+import { isPublic, mayRead } from '../auth/access.ts';
 import type { Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
 import { notFound } from '../http/problems.ts';
@@ -59,10 +59,29 @@ export function collectionId(layer: LayerDescriptor, campaign?: number): string 
   return campaign === undefined ? base : `${base}-${campaign}`;
 }
 
-/** Whether a caller holding `scopes` (null: anonymous) may see a layer listed. Territory-bound layers are served through their own routes, where the territory is checked. */
-export function mayList(rule: AccessRule, scopes: readonly string[] | null): boolean {
+/**
+ * Whether a caller holding `scopes` (null: anonymous) may see a layer's collections listed, and the
+ * layer is served by OGC API at all. A restricted layer is, to a key holding its scope, when its
+ * rule has no territory (a territory is checked against what a request names, which OGC requests do
+ * not name the way the layer's API routes do) and no campaign (its routes are declared per
+ * collection, with the layer's rule, at start). Others are served by their API routes only.
+ */
+export function mayList(layer: Pick<LayerDescriptor, 'access' | 'campaignColumn'>, scopes: readonly string[] | null): boolean {
+  const rule = layer.access;
   if (isPublic(rule)) return true;
-  return !!scopes?.includes(rule.scope) && !rule.territory?.length;
+  return mayRead(scopes ?? undefined, rule) && !rule.territory?.length && !layer.campaignColumn;
+}
+
+/**
+ * Which campaigns an open campaign collection may serve: the RPG module's rule (only completed
+ * campaigns are published at level 1), handed in by buildApp so that this folder does not import a
+ * module. A campaign it closes is not listed, and naming it gets the rule's own 403.
+ */
+export interface CampaignRule {
+  /** The open campaigns among those loaded (one read of the campaign register). */
+  open(db: Queryable, campaigns: readonly number[]): Promise<Set<number>>;
+  /** Throws the rule's problem for a campaign it does not open. */
+  assertOpen(db: Queryable, campaign: number): Promise<void>;
 }
 
 function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence?: string } }, rows: DatasetRow[], campaign?: number): Collection {
@@ -91,16 +110,20 @@ export class Collections {
   #reading: Promise<void> | null = null;
   readonly #stats = new Map<string, { signature: string; stats: Promise<CollectionStats> }>();
 
+  /** Loaded campaigns the rule keeps closed: named, they get its problem rather than a 404. */
+  #closed = new Map<string, number>();
+
   constructor(
     private readonly db: Queryable,
     private readonly catalog: Catalog,
+    private readonly campaignRule?: CampaignRule,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Every collection a caller with `scopes` may see, in catalogue order (campaigns newest first). */
   async list(scopes: readonly string[] | null): Promise<Collection[]> {
     await this.#fresh(false);
-    return this.#list.filter((c) => mayList(c.layer.access, scopes));
+    return this.#list.filter((c) => mayList(c.layer, scopes));
   }
 
   /** One collection (404 when unknown, or not visible to the caller: its existence is not disclosed). */
@@ -111,7 +134,9 @@ export class Collections {
       await this.#fresh(true);
       c = this.#byId.get(id);
     }
-    if (!c || !mayList(c.layer.access, scopes)) throw notFound(`no collection ${id}; GET /ogc/collections lists them`);
+    const closed = this.#closed.get(id);
+    if (!c && closed !== undefined) await this.campaignRule!.assertOpen(this.db, closed);
+    if (!c || !mayList(c.layer, scopes)) throw notFound(`no collection ${id}; GET /ogc/collections lists them`);
     return c;
   }
 
@@ -149,6 +174,9 @@ export class Collections {
     const byLayer = new Map<string, DatasetRow[]>();
     for (const r of rows) byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), r]);
     const list: Collection[] = [];
+    const closed = new Map<string, number>();
+    const loaded = [...new Set(rows.map((r) => r.campagne).filter((y): y is number => y !== null))];
+    const open = this.campaignRule ? await this.campaignRule.open(this.db, loaded) : new Set(loaded);
     for (const layer of this.catalog.all()) {
       const names = new Set([layer.id, ...layer.targets.map((t) => t.layer)]);
       const mine = [...names].flatMap((n) => byLayer.get(n) ?? []);
@@ -157,9 +185,13 @@ export class Collections {
         continue;
       }
       const campaigns = [...new Set(mine.map((r) => r.campagne).filter((y): y is number => y !== null))].sort((a, b) => b - a);
-      for (const y of campaigns) list.push(describe(layer, mine.filter((r) => r.campagne === y), y));
+      for (const y of campaigns) {
+        if (isPublic(layer.access) && !open.has(y)) closed.set(collectionId(layer, y), y);
+        else list.push(describe(layer, mine.filter((r) => r.campagne === y), y));
+      }
     }
     this.#list = list;
+    this.#closed = closed;
     this.#byId = new Map(list.map((c) => [c.id, c]));
     this.#readAt = this.now();
   }

@@ -235,23 +235,13 @@ export interface ItemsPage {
   mercator?: [number, number, number, number] | null;
 }
 
-/** Runs the items request: one query for the page (limit + 1 rows, to know whether a next page exists), one count on the first page when it is not known already. */
-export async function fetchItems(db: Queryable, collections: Collections, c: Collection, r: ItemsRequest, format: ItemsFormat): Promise<ItemsPage> {
-  await checkGeometries(db, r.geometryChecks);
+/** The page's SQL: the request's conditions, the cursor's keyset bound, limit + 1 rows (bench/ogc.ts runs it straight on the database too). */
+export function pageSql(c: Collection, r: ItemsRequest, format: ItemsFormat): { sql: string; params: Params } {
   const layer = c.layer;
   const keys = keyColumns(layer);
   const where = [...r.where];
-  const params = r.params;
-  let matched: number | null = r.cursor ? r.cursor.matched : null;
-  if (!r.cursor) {
-    if (r.unfiltered) matched = (await collections.stats(c)).count;
-    else {
-      const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(layer.table)} t WHERE ${where.join(' AND ')}`, params.values);
-      matched = row.n;
-    }
-  }
   const pageParams = new Params();
-  pageParams.values.push(...params.values);
+  pageParams.values.push(...r.params.values);
   if (r.cursor) {
     const cols = keys.map((k) => `t.${ident(k.name)}`).join(', ');
     const vals = keys.map((k, i) => `${pageParams.add(r.cursor!.key[i])}::${k.type}`).join(', ');
@@ -266,7 +256,26 @@ export async function fetchItems(db: Queryable, collections: Collections, c: Col
   const keySelect = keys.map((k, i) => `t.${ident(k.name)} AS k${i}`).join(', ');
   const sql = `SELECT ${columns}, ${keySelect}${svg} FROM ${ident(layer.table)} t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${keys.map((k) => `t.${ident(k.name)}`).join(', ')} LIMIT ${pageParams.add(r.limit + 1)}`;
+  return { sql, params: pageParams };
+}
+
+/** Runs the items request: one query for the page (limit + 1 rows, to know whether a next page exists), one count on the first page when it is not known already. */
+export async function fetchItems(db: Queryable, collections: Collections, c: Collection, r: ItemsRequest, format: ItemsFormat): Promise<ItemsPage> {
+  await checkGeometries(db, r.geometryChecks);
+  const layer = c.layer;
+  const where = r.where;
+  const params = r.params;
+  let matched: number | null = r.cursor ? r.cursor.matched : null;
+  if (!r.cursor) {
+    if (r.unfiltered) matched = (await collections.stats(c)).count;
+    else {
+      const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(layer.table)} t WHERE ${where.join(' AND ')}`, params.values);
+      matched = row.n;
+    }
+  }
+  const { sql, params: pageParams } = pageSql(c, r, format);
   const rows = await db.query<{ feature?: string; values?: string; svg?: string; ext?: string | null } & Record<string, unknown>>(sql, pageParams.values);
+  const keys = keyColumns(layer);
   const more = rows.length > r.limit;
   if (more) rows.length = r.limit;
   const last = rows.at(-1);

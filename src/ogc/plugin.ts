@@ -13,7 +13,10 @@ import { requestUrl } from '../http/paging.ts';
 import { csvField, CSV_CONTENT_TYPE } from '../formats/csv.ts';
 import { invalidParam, notFound } from '../http/problems.ts';
 import { CRS84, CRS_URIS, crsParam } from './crs.ts';
-import type { Collection, Collections } from './collections.ts';
+import { collectionId, mayList, type Collection, type Collections } from './collections.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { AccessRule, LayerDescriptor } from '../catalog/layer.ts';
+import { isPublic, scopesOf as scopesOfRule, type RestrictedAccess } from '../auth/access.ts';
 import { escapeHtml, linkList, page, svgMap } from './html.ts';
 import { fetchItem, fetchItems, itemsRequest, single, type ItemsFormat, type Query } from './items.ts';
 import { openApiDocument } from './openapi.ts';
@@ -21,6 +24,7 @@ import { queryablesDocument, queryablesOf } from './queryables.ts';
 
 export interface OgcOptions {
   collections: Collections;
+  catalog: Catalog;
 }
 
 /** Exactly what is implemented, each class backed by tests named after it (test/ogc). */
@@ -72,9 +76,14 @@ function onlyF(q: Query, also: string[] = []) {
 
 const scopesOf = (req: FastifyRequest) => req.principal?.scopes ?? null;
 
+/** Where the service is, as clients see it: TERROIR_PUBLIC_URL (with its path prefix) when set, else the request's origin. */
+export function serviceRoot(req: FastifyRequest): string {
+  const publicUrl = req.server.config?.publicUrl;
+  return publicUrl ? publicUrl.replace(/\/+$/, '') : requestUrl(req).origin;
+}
+
 function baseUrl(req: FastifyRequest): string {
-  const u = requestUrl(req);
-  return `${u.origin}/ogc`;
+  return `${serviceRoot(req)}/ogc`;
 }
 
 function link(href: string, rel: string, type: string, title?: string) {
@@ -98,7 +107,7 @@ async function collectionDocument(collections: Collections, c: Collection, base:
   const stats = await collections.stats(c);
   const self = `${base}/collections/${c.id}`;
   const temporal = c.campaign === undefined ? undefined : { interval: [[`${c.campaign}-01-01T00:00:00Z`, `${c.campaign}-12-31T23:59:59Z`]], trs: 'http://www.opengis.net/def/uom/ISO-8601/0/Gregorian' };
-  const datasets = new URL(`${new URL(base).origin}/api/datasets`);
+  const datasets = new URL(`${base.replace(/\/ogc$/, '')}/api/datasets`);
   datasets.searchParams.set('layer', c.layer.id);
   if (c.campaign !== undefined) datasets.searchParams.set('campagne', String(c.campaign));
   return {
@@ -123,7 +132,7 @@ async function collectionDocument(collections: Collections, c: Collection, base:
       link(`${self}/queryables`, 'http://www.opengis.net/def/rel/ogc/1.0/queryables', 'application/schema+json', 'Queryables'),
       link(datasets.toString(), 'describedby', JSON_TYPE, 'Dataset sheets (producer, licence, vintage, checksums)'),
       link(`${self}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`, 'item', 'application/vnd.mapbox-vector-tile', 'Vector tiles (MVT, WebMercatorQuad)'),
-      link(`${new URL(base).origin}/tiles/${c.id}.json`, 'describedby', JSON_TYPE, 'TileJSON (MapLibre)'),
+      link(`${base.replace(/\/ogc$/, '')}/tiles/${c.id}.json`, 'describedby', JSON_TYPE, 'TileJSON (MapLibre)'),
       ...c.licence.map((l) => ({ href: datasets.toString(), rel: 'license', type: JSON_TYPE, title: l })),
     ],
   };
@@ -189,11 +198,30 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
     return { links, crs: CRS_URIS, collections: docs };
   });
 
-  app.get<{ Params: { collectionId: string } }>('/collections/:collectionId', { config, schema: hidden }, async (req, reply) => {
+  // Open collections through open routes; a collection a key must unlock has its own routes below,
+  // declaring its layer's rule, so that the one enforcement point (src/auth/plugin.ts) checks it.
+  collectionRoutes(app, '/collections/:collectionId', 'public', (req) => collections.get((req.params as { collectionId: string }).collectionId, null), collections);
+  for (const layer of restrictedLayers(opts.catalog)) {
+    const id = collectionId(layer);
+    collectionRoutes(app, `/collections/${id}`, layer.access, () => collections.get(id, scopesOfRule(layer.access as RestrictedAccess)), collections);
+  }
+}
+
+/** The restricted layers OGC API serves (a scope, no territory, no campaign: see mayList), each on routes of its own. */
+export function restrictedLayers(catalog: Catalog): LayerDescriptor[] {
+  return catalog.all().filter((l) => !isPublic(l.access) && mayList(l, scopesOfRule(l.access)));
+}
+
+type Resolve = (req: FastifyRequest) => Promise<Collection>;
+
+/** The routes of one collection (or of any open one, `:collectionId`): description, queryables, items, one item. */
+function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule, resolve: Resolve, collections: Collections) {
+  const config = { access };
+  app.get(`${path}`, { config, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
     onlyF(q);
     const f = negotiate(req, q);
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
+    const c = await resolve(req);
     const doc = await collectionDocument(collections, c, baseUrl(req));
     if (f === 'html') {
       const facts = `<p>${escapeHtml(doc.description)}</p><p>${doc.featureCount} features · extent ${escapeHtml(doc.extent.spatial.bbox[0].join(', '))} · producer ${escapeHtml(doc.producer.join('; '))} · licence ${escapeHtml(doc.licence.join('; '))}${doc.synthetic ? ' · <strong>SYNTHETIC demo data</strong>' : ''}</p>`;
@@ -202,10 +230,10 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
     return doc;
   });
 
-  app.get<{ Params: { collectionId: string } }>('/collections/:collectionId/queryables', { config, schema: hidden }, async (req, reply) => {
+  app.get(`${path}/queryables`, { config, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
     onlyF(q);
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
+    const c = await resolve(req);
     const doc = queryablesDocument(c.layer, `${baseUrl(req)}/collections/${c.id}/queryables`, c.title);
     if (negotiate(req, q) === 'html') {
       const rows = Object.entries(doc.properties as Record<string, { type?: string; format?: string }>).map(([n, p]) => `<tr><td>${escapeHtml(n)}</td><td>${escapeHtml(p.type ?? p.format)}</td></tr>`);
@@ -214,9 +242,9 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
     return reply.type('application/schema+json').send(JSON.stringify(doc));
   });
 
-  app.get<{ Params: { collectionId: string } }>('/collections/:collectionId/items', { config, schema: hidden }, async (req, reply) => {
+  app.get(`${path}/items`, { config, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
+    const c = await resolve(req);
     const f = negotiate(req, q, ['json', 'html', 'csv']);
     const r = itemsRequest(c, q);
     const pageOf = await fetchItems(app.db, collections, c, r, f as ItemsFormat);
@@ -234,10 +262,10 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
     return reply.type(`${GEOJSON}; charset=utf-8`).send(Readable.from(featureChunks(head, pageOf.rows.map((x) => x.feature!))));
   });
 
-  app.get<{ Params: { collectionId: string; featureId: string } }>('/collections/:collectionId/items/:featureId', { config, schema: hidden }, async (req, reply) => {
+  app.get<{ Params: { featureId: string } }>(`${path}/items/:featureId`, { config, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
     onlyF(q, ['crs']);
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
+    const c = await resolve(req);
     const crs = crsParam('crs', single(q, 'crs'));
     const f = negotiate(req, q);
     const feature = await fetchItem(app.db, c, req.params.featureId, crs);

@@ -53,7 +53,8 @@ export async function encodeTile(db: Database, c: Collection, tile: TileAddress,
 /** `postgis`: ST_AsMVT (PostgreSQL); `js`: PostGIS selection + geojson-vt + vt-pbf (PGlite, and the comparison test on PostgreSQL). */
 export type Encoder = 'postgis' | 'js';
 
-async function postgresTile(db: Database, c: Collection, tile: TileAddress): Promise<Uint8Array | null> {
+/** The one ST_AsMVT statement of a tile (bench/tiles.ts runs it straight on PostgreSQL too). */
+export function mvtSql(c: Collection, tile: TileAddress): { sql: string; params: Params } {
   const layer = c.layer;
   const params = new Params();
   const from = selection(c, tile, params);
@@ -65,6 +66,11 @@ async function postgresTile(db: Database, c: Collection, tile: TileAddress): Pro
       SELECT ST_AsMVTGeom(ST_Transform(${simplified}, 3857), ${env}, ${EXTENT}, ${BUFFER}, true) AS "__geom"${id}${props.length ? `, ${props.join(', ')}` : ''}
       ${from}
     ) m WHERE m."__geom" IS NOT NULL`;
+  return { sql, params };
+}
+
+async function postgresTile(db: Database, c: Collection, tile: TileAddress): Promise<Uint8Array | null> {
+  const { sql, params } = mvtSql(c, tile);
   const [row] = await db.query<{ mvt: Uint8Array | null }>(sql, params.values);
   const mvt = row?.mvt;
   return mvt && mvt.length ? new Uint8Array(mvt) : null;

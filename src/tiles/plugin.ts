@@ -11,24 +11,29 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tileProperties } from '../catalog/ogc.ts';
-import { requestUrl } from '../http/paging.ts';
 import { invalidParam, notFound } from '../http/problems.ts';
-import type { Collection, Collections } from '../ogc/collections.ts';
+import { collectionId, type Collection, type Collections } from '../ogc/collections.ts';
+import { restrictedLayers, serviceRoot } from '../ogc/plugin.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { AccessRule } from '../catalog/layer.ts';
+import { isPublic, scopesOf, type RestrictedAccess } from '../auth/access.ts';
 import { encodeTile } from './encode.ts';
 import { MAX_ZOOM, minZoom, tileAddress, type TileAddress } from './tile.ts';
 
 export interface TilesOptions {
   collections: Collections;
+  catalog: Catalog;
 }
 
 export const MVT = 'application/vnd.mapbox-vector-tile';
 /** Bumped when the encoding changes, so that cached tiles are not taken for new ones. */
 const ENCODING = 'mvt1';
 export const CACHE_CONTROL = 'public, max-age=600';
+/** A restricted layer's tiles are for their caller only (revalidated with the ETag, never kept by a shared cache). */
+export const PRIVATE_CACHE_CONTROL = 'private, no-cache';
 
-const config = { access: 'public' as const };
 const hidden = { hide: true };
-const scopesOf = (req: FastifyRequest) => req.principal?.scopes ?? null;
+type Resolve = (req: FastifyRequest, id: string) => Promise<Collection>;
 
 function noQuery(req: FastifyRequest) {
   for (const name of Object.keys(req.query as object)) throw invalidParam(name, 'unknown parameter');
@@ -48,40 +53,45 @@ function matches(header: string | undefined, etag: string): boolean {
 
 export async function tilesPlugin(app: FastifyInstance, opts: TilesOptions) {
   const { collections } = opts;
-  const db = app.db;
+  // Open collections on open routes; a restricted layer's on routes declaring its rule (see src/ogc/plugin.ts).
+  tileRoutes(app, ':collectionId', 'public', (_req, id) => collections.get(id, null), collections);
+  for (const layer of restrictedLayers(opts.catalog)) {
+    const id = collectionId(layer);
+    tileRoutes(app, id, layer.access, () => collections.get(id, scopesOf(layer.access as RestrictedAccess)), collections);
+  }
+}
 
-  async function serve(req: FastifyRequest, reply: FastifyReply, id: string, raw: { z: string; x: string; y: string }, names: { z: string; x: string; y: string }) {
+/** The tile routes of one collection (`id`), or of any open one (`:collectionId`). */
+function tileRoutes(app: FastifyInstance, id: string, access: AccessRule, resolve: Resolve, collections: Collections) {
+  const db = app.db;
+  const config = { access };
+  const idOf = (req: FastifyRequest) => (req.params as { collectionId?: string }).collectionId ?? id;
+
+  async function serve(req: FastifyRequest, reply: FastifyReply, raw: { z: string; x: string; y: string }, names: { z: string; x: string; y: string }) {
     noQuery(req);
-    const c = await collections.get(id, scopesOf(req));
+    const c = await resolve(req, idOf(req));
     const tile = tileAddress(raw, names);
     const min = minZoom(c.layer);
     if (tile.z < min) throw notFound(`tiles of ${c.id} start at zoom ${min} (a tile at zoom ${tile.z} would carry more features than a map can show)`);
     const etag = tileEtag(c, db.backend, tile);
-    reply.header('etag', etag).header('cache-control', CACHE_CONTROL).header('vary', 'accept-encoding');
+    reply.header('etag', etag).header('cache-control', isPublic(access) ? CACHE_CONTROL : PRIVATE_CACHE_CONTROL).header('vary', 'accept-encoding');
     if (matches(req.headers['if-none-match'], etag)) return reply.code(304).send();
     const mvt = await encodeTile(db, c, tile);
     if (!mvt) return reply.code(204).send();
     return reply.type(MVT).send(Buffer.from(mvt.buffer, mvt.byteOffset, mvt.byteLength));
   }
 
-  app.get<{ Params: { collectionId: string; tileMatrix: string; tileRow: string; tileCol: string } }>(
-    '/ogc/collections/:collectionId/tiles/WebMercatorQuad/:tileMatrix/:tileRow/:tileCol',
-    { config, schema: hidden },
-    (req, reply) => {
-      const p = req.params;
-      return serve(req, reply, p.collectionId, { z: p.tileMatrix, x: p.tileCol, y: p.tileRow }, { z: 'tileMatrix', x: 'tileCol', y: 'tileRow' });
-    },
-  );
-
-  app.get<{ Params: { collectionId: string; z: string; x: string; y: string } }>('/tiles/:collectionId/:z/:x/:y.mvt', { config, schema: hidden }, (req, reply) => {
-    const p = req.params;
-    return serve(req, reply, p.collectionId, p, { z: 'z', x: 'x', y: 'y' });
+  app.get(`/ogc/collections/${id}/tiles/WebMercatorQuad/:tileMatrix/:tileRow/:tileCol`, { config, schema: hidden }, (req, reply) => {
+    const p = req.params as { tileMatrix: string; tileRow: string; tileCol: string };
+    return serve(req, reply, { z: p.tileMatrix, x: p.tileCol, y: p.tileRow }, { z: 'tileMatrix', x: 'tileCol', y: 'tileRow' });
   });
 
-  app.get<{ Params: { collectionId: string } }>('/ogc/collections/:collectionId/tiles', { config, schema: hidden }, async (req) => {
+  app.get(`/tiles/${id}/:z/:x/:y.mvt`, { config, schema: hidden }, (req, reply) => serve(req, reply, req.params as { z: string; x: string; y: string }, { z: 'z', x: 'x', y: 'y' }));
+
+  app.get(`/ogc/collections/${id}/tiles`, { config, schema: hidden }, async (req) => {
     noQuery(req);
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
-    const base = `${requestUrl(req).origin}/ogc/collections/${c.id}/tiles`;
+    const c = await resolve(req, idOf(req));
+    const base = `${serviceRoot(req)}/ogc/collections/${c.id}/tiles`;
     return {
       tilesets: [
         {
@@ -98,9 +108,9 @@ export async function tilesPlugin(app: FastifyInstance, opts: TilesOptions) {
     };
   });
 
-  app.get<{ Params: { collectionId: string } }>('/tiles/:collectionId.json', { config, schema: hidden }, async (req) => {
+  app.get(`/tiles/${id}.json`, { config, schema: hidden }, async (req) => {
     noQuery(req);
-    const c = await collections.get(req.params.collectionId, scopesOf(req));
+    const c = await resolve(req, idOf(req));
     const stats = await collections.stats(c);
     const min = minZoom(c.layer);
     const bounds = stats.extent ?? [-180, -85.0511, 180, 85.0511];
@@ -111,7 +121,7 @@ export async function tilesPlugin(app: FastifyInstance, opts: TilesOptions) {
       description: c.description,
       attribution: [...c.producer, ...c.licence].join(' — '),
       scheme: 'xyz',
-      tiles: [`${requestUrl(req).origin}/tiles/${c.id}/{z}/{x}/{y}.mvt`],
+      tiles: [`${serviceRoot(req)}/tiles/${c.id}/{z}/{x}/{y}.mvt`],
       minzoom: min,
       maxzoom: MAX_ZOOM,
       bounds,

@@ -66,7 +66,10 @@ test(`${BACKEND}: every generated dataset is labelled synthetic in terroir_datas
   // And so in /api/datasets, the register clients read.
   if (MODULES.some((m) => m.name === 'datasets')) {
     const listed = (await t.app.inject({ method: 'GET', url: '/api/datasets?synthetic=true' })).json() as { id: string; synthetic: boolean }[];
-    assert.deepEqual(listed.map((d) => d.id).sort(), [...ids].sort());
+    // Restricted (level 2, organic status) datasets are not listed to an anonymous caller.
+    const restricted = (await t.db.query<{ id: string }>(`SELECT id FROM terroir_dataset WHERE details->>'restricted' = 'true' OR layer LIKE 'rpg-n2.%' OR layer LIKE 'bio.%'`)).map((x) => x.id);
+    assert.ok(restricted.length >= r.restrictedDatasets);
+    assert.deepEqual(listed.map((d) => d.id).sort(), ids.filter((id) => !restricted.includes(id)).sort());
     const real = (await t.app.inject({ method: 'GET', url: '/api/datasets?synthetic=false' })).json() as { id: string }[];
     assert.ok(!real.some((d) => ids.includes(d.id)));
     const sheet = (await t.app.inject({ method: 'GET', url: `/api/datasets/${encodeURIComponent('rpg.parcelle:2016:D47')}` })).json();
@@ -332,7 +335,13 @@ test(`${BACKEND}: the communes and EPCI are administrative units with contours: 
 test(`${BACKEND}: the restricted synthetic tables are served by no open route`, async () => {
   for (const l of t.app.catalog.all()) assert.ok(!l.table.startsWith('demo_'), `${l.id} serves ${l.table}`);
   for (const l of t.app.catalog.all()) if (l.table.startsWith('rpg_n2_')) assert.notEqual(l.access, 'public', `${l.id} is restricted`);
-  assert.doesNotMatch(t.app.printRoutes({ commonPrefix: false }), /demo|bio-parcelle/i);
+  assert.doesNotMatch(t.app.printRoutes({ commonPrefix: false }), /demo/i);
+  // The organic parcels have OGC and tile routes of their own, restricted like the layer: nothing without a key.
+  for (const url of ['/ogc/collections/bio-parcelle/items', '/tiles/bio-parcelle.json', '/tiles/bio-parcelle/13/4100/2950.mvt']) {
+    const res = await t.app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 401, `${url}: ${res.statusCode}`);
+    assert.doesNotMatch(res.body, /pacage|conversion|millesime/i, url);
+  }
   for (const table of Object.values(RESTRICTED_TABLES)) {
     const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
     assert.ok(row.n > 0, `${table} is filled`);
@@ -346,30 +355,21 @@ test(`${BACKEND}: the restricted synthetic tables are served by no open route`, 
   }
 });
 
-test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo change what serve would do`, async () => {
-  const log = { info() {}, warn() {}, error() {} };
-  assert.equal(await demoState(t.db), 'demo-present');
-  const runs = await one<{ n: number }>('SELECT count(*)::int AS n FROM demo_run');
-  assert.equal(await ensureDemoTerritory(t.db, log), null);
-  assert.equal((await one<{ n: number }>('SELECT count(*)::int AS n FROM demo_run')).n, runs.n, 'no new generation');
-  await t.db.query(
-    `INSERT INTO terroir_dataset (id, layer, source, producer, licence, synthetic) VALUES ('rpg.parcelle:2099:R99', 'rpg.parcelle', 'x', 'x', 'x', false)`,
+test(`${BACKEND}: the organic parcels go through the CartoBio layer (bio.parcelle), one row per organic parcel and campaign, stages kept`, async () => {
+  const rows = await t.db.query<{ millesime: number; n: number; stages: string; communes: number; demo: number }>(
+    `SELECT b.millesime, count(*)::int AS n, string_agg(DISTINCT b.conversion, ',' ORDER BY b.conversion) AS stages,
+            count(*) FILTER (WHERE b.code_commune IS NOT NULL AND b.code_epci IS NOT NULL AND b.surface_ha > 0)::int AS communes,
+            (SELECT count(*)::int FROM demo_bio_parcelle d WHERE d.campagne = b.millesime) AS demo
+     FROM bio_parcelle b WHERE b.dataset_id LIKE 'bio.parcelle:%:demo-D%' GROUP BY b.millesime ORDER BY 1`,
   );
-  assert.equal(await demoState(t.db), 'real-data');
-  await t.db.query(`DELETE FROM terroir_dataset WHERE id = 'rpg.parcelle:2099:R99'`);
-  // An interrupted generation (the process died while loading) is redone at the next start.
-  await t.db.query(`INSERT INTO demo_run (seed, size, params, status) VALUES (1, 'default', '{}', 'loading')`);
-  assert.equal(await demoState(t.db), 'incomplete-demo');
-  const removed = await removeDemo(t.db);
-  assert.equal(removed, ids.length);
-  for (const table of ['rpg_parcelle', 'rpg_ilot', 'cadastre_parcelle', 'cadastre_localisant', 'cadastre_feuille', 'cadastre_commune', 'aoc_appellation_viticole', 'gpu_zone_urba', 'gpu_document', 'gpu_municipality', ...Object.values(RESTRICTED_TABLES)]) {
-    const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-    assert.equal(row.n, 0, `${table} emptied`);
+  assert.deepEqual(rows.map((x) => x.millesime), OPTS.annees);
+  for (const x of rows) {
+    assert.equal(x.n, x.demo, `${x.millesime}: every organic parcel of the demo`);
+    assert.equal(x.communes, x.n, `${x.millesime}: commune, EPCI and area on every row`);
+    assert.match(x.stages, /^(AB|C1|C2|C3)(,(AB|C1|C2|C3))*$/);
   }
-  await t.db.query(`DELETE FROM demo_run`);
-  assert.equal(await demoState(t.db), 'empty');
-  const [units] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM limites_commune WHERE code IN (SELECT insee FROM demo_w_commune)`);
-  assert.equal(units.n, 0, 'the demo communes are no longer administrative units');
+  const [d] = await t.db.query<{ synthetic: boolean }>(`SELECT bool_and(synthetic) AS synthetic FROM terroir_dataset WHERE layer = 'bio.parcelle'`);
+  assert.equal(d.synthetic, true);
 });
 
 test(`${BACKEND}: the demo has one synthetic zone of each nature kind, and its communes answer a point query of limites-administratives`, async () => {
@@ -391,3 +391,30 @@ test(`${BACKEND}: the demo has one synthetic zone of each nature kind, and its c
   assert.equal(res.statusCode, 200, res.body);
   assert.deepEqual(res.json().features.map((f: { properties: { insee_com: string } }) => f.properties.insee_com), [c.code]);
 });
+
+test(`${BACKEND}: a later start regenerates nothing; real data or a removed demo change what serve would do`, async () => {
+  const log = { info() {}, warn() {}, error() {} };
+  assert.equal(await demoState(t.db), 'demo-present');
+  const runs = await one<{ n: number }>('SELECT count(*)::int AS n FROM demo_run');
+  assert.equal(await ensureDemoTerritory(t.db, log), null);
+  assert.equal((await one<{ n: number }>('SELECT count(*)::int AS n FROM demo_run')).n, runs.n, 'no new generation');
+  await t.db.query(
+    `INSERT INTO terroir_dataset (id, layer, source, producer, licence, synthetic) VALUES ('rpg.parcelle:2099:R99', 'rpg.parcelle', 'x', 'x', 'x', false)`,
+  );
+  assert.equal(await demoState(t.db), 'real-data');
+  await t.db.query(`DELETE FROM terroir_dataset WHERE id = 'rpg.parcelle:2099:R99'`);
+  // An interrupted generation (the process died while loading) is redone at the next start.
+  await t.db.query(`INSERT INTO demo_run (seed, size, params, status) VALUES (1, 'default', '{}', 'loading')`);
+  assert.equal(await demoState(t.db), 'incomplete-demo');
+  const removed = await removeDemo(t.db);
+  assert.equal(removed, ids.length);
+  for (const table of ['rpg_parcelle', 'rpg_ilot', 'cadastre_parcelle', 'cadastre_localisant', 'cadastre_feuille', 'cadastre_commune', 'aoc_appellation_viticole', 'gpu_zone_urba', 'gpu_document', 'gpu_municipality', 'bio_parcelle', ...Object.values(RESTRICTED_TABLES)]) {
+    const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+    assert.equal(row.n, 0, `${table} emptied`);
+  }
+  await t.db.query(`DELETE FROM demo_run`);
+  assert.equal(await demoState(t.db), 'empty');
+  const [units] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM limites_commune WHERE code IN (SELECT insee FROM demo_w_commune)`);
+  assert.equal(units.n, 0, 'the demo communes are no longer administrative units');
+});
+

@@ -89,3 +89,10 @@ test('featureCollection: synthetic data says so after the reference members, the
   const real = JSON.parse(featureCollection(page([F1], 1, [0, 0, 1, 1], false), []));
   assert.equal('synthetic' in real || 'notice' in real, false);
 });
+
+test('each link is a whole JSON link object: href, rel, type and title', () => {
+  assert.deepEqual(pagingLinks(() => new URL(`${URL_}&_start=20`), 20, 10, 50, 10), [
+    { href: at(30), rel: 'next', type: 'application/json', title: 'next page' },
+    { href: at(10), rel: 'prev', type: 'application/json', title: 'previous page' },
+  ]);
+});

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { rmSync, truncateSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { BACKEND, freshDb } from '../helpers/db.ts';
@@ -76,7 +76,7 @@ test('terroir import rpg.parcelle: progress lines, summary, dataset; --json; ide
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^rpg\.parcelle → rpg_parcelle: read 300, loaded 300, repaired 0, rejected 0, replaced 0 \(old rows\), [\d.]+ s \(\d+ features\/s\)$/m);
   assert.match(r.stdout, /PARCELLES_GRAPHIQUES\.shp: 300 features, shapefile, EPSG:2154 \(\.prj PROJCS\["RGF_1993_Lambert_93"/);
-  assert.match(r.stdout, /dataset rpg\.parcelle:2021: 300 features, sha256 [0-9a-f]{16}…/);
+  assert.match(r.stdout, /dataset rpg\.parcelle:2021:[^/\s]+\/PARCELLES_GRAPHIQUES\.shp: 300 features, sha256 [0-9a-f]{16}…/);
   assert.match(r.stderr, /^\[import\] reading PARCELLES_GRAPHIQUES\.shp: 0 features/m);
   assert.match(r.stderr, /^\[import\] done PARCELLES_GRAPHIQUES\.shp: 300 features/m);
   const again = await terroir('import', 'rpg.parcelle', shp, '--annee', '2021', '--json');
@@ -84,7 +84,7 @@ test('terroir import rpg.parcelle: progress lines, summary, dataset; --json; ide
   const s = JSON.parse(again.stdout);
   assert.equal(s.loaded, 300);
   assert.equal(s.replaced, 300);
-  assert.deepEqual(s.datasets.map((d: { id: string }) => d.id), ['rpg.parcelle:2021']);
+  assert.deepEqual(s.datasets.map((d: { id: string }) => d.id), [`rpg.parcelle:2021:${basename(tmp.dir)}/PARCELLES_GRAPHIQUES.shp`]);
 });
 
 test('usage errors exit 2: unknown layer, missing --annee, bad --srid, bad --encoding, bad --option', async () => {

@@ -88,6 +88,29 @@ test(`${BACKEND}: a newly imported campaign appears without restart`, async () =
   await t.db.query(`DELETE FROM terroir_dataset WHERE id = 'rpg.parcelle:2024:test'`);
 });
 
+test(`${BACKEND}: only completed RPG campaigns are served (the rule of the open level-1 routes): another is not listed, and named it is the rule's 403`, async () => {
+  const set = (etat: string, date: string | null) =>
+    t.db.query(
+      `INSERT INTO rpg_campagne (annee, etat, constatee_le, source, note) VALUES (2023, $1, $2::date, 'admin', 'test')
+       ON CONFLICT (annee) DO UPDATE SET etat = EXCLUDED.etat, constatee_le = EXCLUDED.constatee_le, source = 'admin'`,
+      [etat, date],
+    );
+  await set('instruction', null);
+  await new Promise((r) => setTimeout(r, 2100)); // the register is re-read every 2 s
+  try {
+    const ids = (await get('/ogc/collections')).json().collections.map((c: { id: string }) => c.id);
+    assert.ok(!ids.includes('rpg-parcelle-2023') && ids.includes('rpg-parcelle-2022'));
+    for (const url of ['/ogc/collections/rpg-parcelle-2023', '/ogc/collections/rpg-parcelle-2023/items', '/tiles/rpg-parcelle-2023/15/0/0.mvt', '/tiles/rpg-parcelle-2023.json']) {
+      const body = assertProblem(await get(url), 403);
+      assert.equal(body.rule, 'rpg-campagne-constatee', url);
+    }
+  } finally {
+    await set('constatee', '2024-06-30');
+    await new Promise((r) => setTimeout(r, 2100));
+  }
+  assert.equal((await get('/ogc/collections/rpg-parcelle-2023')).statusCode, 200);
+});
+
 test(`${BACKEND}: /req/core/fc-response, /req/geojson/content — items are a GeoJSON FeatureCollection with numberMatched and a typed next link`, async () => {
   const res = await get('/ogc/collections/rpg-parcelle-2023/items?limit=10');
   assert.equal(res.statusCode, 200);

@@ -58,6 +58,8 @@ export interface LoadOptions {
   srid?: number;
   options: Record<string, string>;
   strict: boolean;
+  /** Replace every dataset of the target's layer (ImportOptions.replaceLayer). */
+  replaceLayer?: boolean;
   producer?: string;
   licence?: string;
   vintage?: string;

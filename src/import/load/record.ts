@@ -96,6 +96,8 @@ export async function record(tx: Queryable, job: LoadJob, v: Validation, swapped
     );
     datasets.push({ id, features, replaced: swapped.replaced.get(id) ?? 0, checksum: sum.checksum ?? undefined });
   }
+  // --replace-layer: the sheets of the layer's datasets that were not re-imported go with their rows (swap).
+  if (o.replaceLayer) await tx.query('DELETE FROM terroir_dataset WHERE layer = $1 AND NOT (id = ANY($2::text[]))', [target.layer, datasets.map((d) => d.id)]);
   job.mark('dataset');
   return datasets;
 }

@@ -40,9 +40,11 @@ export async function prepare(q: Queryable, job: LoadJob, v: Validation): Promis
 export async function swap(tx: Queryable, job: LoadJob, v: Validation): Promise<Swapped> {
   if (!job.readyBuilt) await prepare(tx, job, v);
   const { unique } = job.datasetIds();
+  // --replace-layer: the rows of every dataset of the layer go, not only those of the datasets re-imported.
+  const scope = job.o.replaceLayer ? `dataset_id = ANY($1::text[]) OR dataset_id IN (SELECT id FROM terroir_dataset WHERE layer = $2)` : `dataset_id = ANY($1::text[])`;
   const deleted = await tx.query<{ dataset_id: string; n: number }>(
-    `WITH d AS (DELETE FROM ${job.table} WHERE dataset_id = ANY($1::text[]) RETURNING dataset_id) SELECT dataset_id, count(*)::int AS n FROM d GROUP BY dataset_id`,
-    [unique],
+    `WITH d AS (DELETE FROM ${job.table} WHERE ${scope} RETURNING dataset_id) SELECT dataset_id, count(*)::int AS n FROM d GROUP BY dataset_id`,
+    job.o.replaceLayer ? [unique, job.target.layer] : [unique],
   );
   job.mark('delete');
   const cols = job.columnList;

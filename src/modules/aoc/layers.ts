@@ -11,6 +11,7 @@ import { defineLayer } from '../../catalog/layer.ts';
 import { computed, integer, text } from '../../catalog/fields.ts';
 import { INPUT_GEOM } from '../../catalog/sql.ts';
 import { invalidParam } from '../../http/problems.ts';
+import { fileKey } from '../../import/dataset-id.ts';
 import { dedupe, departementOf, idDenom, idUni, insee, TABLE, zoneOption } from './import.ts';
 
 export const AOC_LAYER = defineLayer({
@@ -79,7 +80,8 @@ export const AOC_LAYER = defineLayer({
     inao: {
       title: 'AOC viticoles — délimitation parcellaire INAO',
       formats: ['ESRI Shapefile (INAO delimitation, Lambert-93)', 'GeoJSON (INAO fields, e.g. opendatawine delimitation_aoc/<dep>/<insee>/<id_denom>.geojson)'],
-      datasetId: (ctx) => ['aoc.appellation-viticole', zoneOption(ctx)].filter(Boolean).join(':'),
+      // Each file (opendatawine: one denomination of one commune) is its own dataset, unless --option zone= groups them.
+      datasetId: (ctx) => `aoc.appellation-viticole:${zoneOption(ctx) ?? fileKey(ctx.file)}`,
       afterLoad: (tx, datasetId) => dedupe(tx, datasetId),
     },
   },

@@ -60,7 +60,7 @@ function millesimeOf(f: SourceFeature, ctx: ImportContext): number {
   if (own !== null && given !== undefined && own !== given) throw new Error(`MILLESIME ${own} differs from --annee ${given}`);
   const y = own ?? given;
   if (y === undefined || y === null) throw new Error('MILLESIME is missing: give --annee (the campaign year)');
-  if (y < 2015 || y > 2100) throw new Error(`MILLESIME ${y} is outside 2015–2100`);
+  if (y < 2010 || y > 2100) throw new Error(`MILLESIME ${y} is outside 2010–2100`);
   return y;
 }
 

@@ -11,6 +11,7 @@ import { bigint, date, float, integer, text } from '../../catalog/fields.ts';
 import { bioRow, completeParcels, datasetIdFor, LICENCE, PRODUCER } from './import.ts';
 
 export const BIO_SCOPE = 'cartobio:territoires' as const;
+export const CONVENTIONNEL_SCOPE = 'cartobio:conventionnel' as const;
 
 export const BIO_PARCELLE = defineLayer({
   id: 'bio.parcelle',

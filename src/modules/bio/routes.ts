@@ -16,7 +16,7 @@ import type { RestrictedAccess } from '../../auth/access.ts';
 import { CSV_CONTENT_TYPE, toCsv } from '../../formats/csv.ts';
 import { HttpProblem, invalidParam, type ParamLocation } from '../../http/problems.ts';
 import { requestUrl } from '../../http/paging.ts';
-import { BIO_PARCELLE, BIO_SCOPE } from './layers.ts';
+import { BIO_PARCELLE, BIO_SCOPE, CONVENTIONNEL_SCOPE } from './layers.ts';
 import { DBF_FIELDS, digitsOf, geojsonStream, OUTPUT_SRIDS, prjOf, writeShapefile } from './output.ts';
 import { pseudonymSecret } from './pseudonym.ts';
 import { areasOf, countParcels, resolveMillesime, streamParcels, synthese, type Selection, type Territoire } from './territoire.ts';
@@ -26,7 +26,7 @@ const SHAPEFILE_TYPES = ['application/vnd.shp+octet-stream', 'application/zip'];
 const MAX_LIMIT = 10_000;
 
 const SEMANTICS =
-  'Every organic parcel of the campaign that touches the territory is answered whole (not clipped), each parcel once, in a stable order (paging). ' +
+  'Every organic parcel (under `/conventionnel`: every conventional one) of the campaign that touches the territory is answered whole (not clipped), each parcel once, in a stable order (paging). ' +
   'Properties: the documented `codeculture`, `labelculture`, `groupeculture`, `bio`, `millesime`, then `precision`, `codecpf`, `conversion` ' +
   '(CONV, C1, C2, C3, AB, AB? when the year is not known), `dateengagement`, `surfaceha` (legal projection), `codecommune`, `nomcommune`, `codeepci`, ' +
   '`codedepartement`, `coderegion`. Feature `id`: a keyed pseudonym (HMAC-SHA-256), stable for a deployment, never a farm or parcel number. ' +
@@ -34,7 +34,7 @@ const SEMANTICS =
   Object.entries(DBF_FIELDS).map(([p, f]) => `${p}→${f.name}`).join(', ') + '.';
 
 const common = {
-  millesime: Type.Optional(Type.Integer({ minimum: 2015, maximum: 2100, description: 'PAC campaign; default: the latest complete campaign loaded (complete after 30 June of the next year).' })),
+  millesime: Type.Optional(Type.Integer({ minimum: 2010, maximum: 2100, description: 'PAC campaign; default: the latest complete campaign loaded (complete after 30 June of the next year).' })),
   srid: Type.Optional(Type.Integer({ description: `Output CRS: ${OUTPUT_SRIDS.join(', ')} (default 4326, WGS84; 2154 Lambert-93; 5490 Antilles, 2972 Guyane, 2975 Réunion, 4471 Mayotte).` })),
 };
 const featureQuery = {
@@ -52,12 +52,12 @@ const uploadQuery = {
 const SIREN = Type.Object({ siren: Type.String({ pattern: '^\\d{9}$', description: 'SIREN of the EPCI (9 digits).', examples: ['200067106'] }) }, { additionalProperties: false });
 const INSEE = Type.Object({ code: Type.String({ pattern: '^(\\d{5}|2[AB]\\d{3})$', description: 'INSEE code of the commune (5 characters).', examples: ['64102'] }) }, { additionalProperties: false });
 
-const access = (territory: RestrictedAccess['territory']): RestrictedAccess => ({ scope: BIO_SCOPE, territory });
-const ACCESS = {
-  epci: access([{ in: 'params', name: 'siren', kind: 'epci' }]),
-  insee: access([{ in: 'params', name: 'code', kind: 'commune' }]),
-  contour: access([{ in: 'body', name: 'geom', kind: 'geom' }]),
-};
+const TERRITORY = {
+  epci: [{ in: 'params', name: 'siren', kind: 'epci' }],
+  insee: [{ in: 'params', name: 'code', kind: 'commune' }],
+  contour: [{ in: 'body', name: 'geom', kind: 'geom' }],
+} satisfies Record<string, RestrictedAccess['territory']>;
+const accessOf = (bio: 0 | 1, territory: RestrictedAccess['territory']): RestrictedAccess => ({ scope: bio ? BIO_SCOPE : CONVENTIONNEL_SCOPE, territory });
 
 type Query = { millesime?: number; srid?: number; format?: string; _start?: number; _limit?: number; epsg?: number; crs?: string };
 
@@ -66,6 +66,13 @@ function territoireOf(req: FastifyRequest): Territoire {
   if (p.siren) return { kind: 'epci', code: p.siren };
   if (p.code) return { kind: 'commune', code: p.code };
   return { kind: 'contour', geojson: JSON.stringify((req.body as { geom: unknown }).geom) };
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** CartoBio routes: organic (1) or conventional (0) parcels. */
+    bio?: 0 | 1;
+  }
 }
 
 const slug = (t: Territoire) => (t.kind === 'contour' ? 'contour' : `${t.kind}-${t.code}`);
@@ -94,11 +101,12 @@ export async function territoiresRoutes(app: FastifyInstance): Promise<void> {
 
   async function selection(req: FastifyRequest, location: ParamLocation): Promise<Selection> {
     const q = req.query as Query;
+    const bio = req.routeOptions.config.bio ?? 1;
     const territoire = territoireOf(req);
     // After the territory check (preHandler): a code outside the organisation's is a 403 before anyone learns whether it exists.
     const areas = await areasOf(app.db, territoire);
     const millesime = await resolveMillesime(app.db, q.millesime, location);
-    return { territoire, millesime, areas };
+    return { territoire, millesime, areas, bio };
   }
 
   function outputSrid(q: Query): number {
@@ -118,7 +126,7 @@ export async function territoiresRoutes(app: FastifyInstance): Promise<void> {
     const limit = q._limit ?? Infinity;
     const rows = streamParcels(app.db, s, { srid, digits: digitsOf(srid), start, limit });
     if (shapefile) {
-      const name = `cartobio-${slug(s.territoire)}-${s.millesime}`;
+      const name = `cartobio-${s.bio ? '' : 'conventionnel-'}${slug(s.territoire)}-${s.millesime}`;
       const writer = await writeShapefile(rows, key, name);
       req.auditFeatures = writer.records;
       const prj = await prjOf(app.db, srid);
@@ -171,24 +179,31 @@ export async function territoiresRoutes(app: FastifyInstance): Promise<void> {
     querystring: Type.Object(query, { additionalProperties: false }),
   });
 
-  for (const synth of [false, true]) {
-    const suffix = synth ? '/synthese' : '';
-    const handler = synth ? summary : features;
-    const q = synth ? syntheseQuery : featureQuery;
-    app.get(`/epci/:siren${suffix}`, { schema: schema(synth ? 'Organic parcels of an EPCI: synthesis' : 'Organic parcels of an EPCI', SIREN, q, synth), config: { access: ACCESS.epci } }, handler);
-    app.get(`/insee/:code${suffix}`, { schema: schema(synth ? 'Organic parcels of a commune: synthesis' : 'Organic parcels of a commune', INSEE, q, synth), config: { access: ACCESS.insee } }, handler);
-    app.put(
-      synth ? '/synthese' : '/',
-      {
-        schema: {
-          ...schema(synth ? 'Organic parcels of an uploaded contour: synthesis' : 'Organic parcels of an uploaded contour', undefined, { ...q, ...uploadQuery }, synth),
-          consumes: ['application/json', 'application/geo+json', ...ZIP_TYPES.slice(0, 3)],
+  // The organic parcels (scope cartobio:territoires) and, under /conventionnel, the conventional
+  // ones of the same territory (scope cartobio:conventionnel): only when asked, and only with that scope.
+  for (const bio of [1, 0] as const) {
+    const base = bio ? '' : '/conventionnel';
+    const what = bio ? 'Organic parcels' : 'Conventional (non-organic) parcels';
+    for (const synth of [false, true]) {
+      const suffix = synth ? '/synthese' : '';
+      const handler = synth ? summary : features;
+      const q = synth ? syntheseQuery : featureQuery;
+      const title = (of: string) => `${what} of ${of}${synth ? ': synthesis' : ''}`;
+      app.get(`${base}/epci/:siren${suffix}`, { schema: schema(title('an EPCI'), SIREN, q, synth), config: { access: accessOf(bio, TERRITORY.epci), bio } }, handler);
+      app.get(`${base}/insee/:code${suffix}`, { schema: schema(title('a commune'), INSEE, q, synth), config: { access: accessOf(bio, TERRITORY.insee), bio } }, handler);
+      app.put(
+        `${base}${synth ? '/synthese' : '/'}`,
+        {
+          schema: {
+            ...schema(title('an uploaded contour'), undefined, { ...q, ...uploadQuery }, synth),
+            consumes: ['application/json', 'application/geo+json', ...ZIP_TYPES.slice(0, 3)],
+          },
+          bodyLimit: UPLOAD_LIMITS.maxBytes * 3,
+          config: { access: accessOf(bio, TERRITORY.contour), bio },
+          preValidation: readUpload,
         },
-        bodyLimit: UPLOAD_LIMITS.maxBytes * 3,
-        config: { access: ACCESS.contour },
-        preValidation: readUpload,
-      },
-      handler,
-    );
+        handler,
+      );
+    }
   }
 }

@@ -4,13 +4,40 @@
  * query time from the loaded documents (see layers.ts). Rows that came from GPU answers (the
  * `gpu.municipality-apicarto` target) are kept as they are and win over derived ones.
  */
-import type { Database } from '../../db/database.ts';
+import type { Database, Queryable } from '../../db/database.ts';
 
 export const DERIVED_DATASET = 'gpu.municipality:limites';
 
 export interface RefreshOptions {
   /** Skip the work when the derived rows already match the communes that have a contour. */
   onlyIfMissing?: boolean;
+}
+
+const SHEET = `INSERT INTO terroir_dataset (id, layer, source, producer, licence, feature_count, details)
+  VALUES ($1, 'gpu.municipality', 'limites_commune', 'IGN / INSEE (communes of the administrative units)', 'Licence Ouverte 2.0 (Etalab)',
+          (SELECT count(*)::int FROM gpu_municipality WHERE dataset_id = $1), '{"derived": "is_rnu computed from the loaded documents"}'::jsonb)
+  ON CONFLICT (id) DO UPDATE SET feature_count = EXCLUDED.feature_count, imported_at = now()`;
+
+/**
+ * Inside the transaction of a commune contour import (limites-administratives/contours.ts): the
+ * derived rows of `communes` rebuilt from their new contours, so that the municipality layer follows
+ * the import that changed its input, at once and without a restart. Returns the rows written.
+ */
+export async function refreshMunicipalitiesOf(tx: Queryable, communes: string[]): Promise<number> {
+  if (!communes.length) return 0;
+  await tx.query('DELETE FROM gpu_municipality WHERE dataset_id = $1 AND insee = ANY($2::text[])', [DERIVED_DATASET, communes]);
+  const [{ n }] = await tx.query<{ n: number }>(
+    `WITH ins AS (
+       INSERT INTO gpu_municipality (dataset_id, insee, name, is_rnu, is_deleted, is_coastline, the_geom)
+       SELECT $1, c.code, c.nom_m, NULL, false, NULL, ST_Multi(c.geom) FROM limites_commune c
+       WHERE c.code = ANY($2::text[]) AND c.geom IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM gpu_municipality m WHERE m.insee = c.code AND m.dataset_id <> $1)
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM ins`,
+    [DERIVED_DATASET, communes],
+  );
+  await tx.query(SHEET, [DERIVED_DATASET]);
+  return n;
 }
 
 /**

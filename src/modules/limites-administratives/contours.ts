@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database.ts';
 import { deriveFromCommunes, type Derived } from './derive.ts';
+import { refreshMunicipalitiesOf } from '../gpu/municipality.ts';
 
 export type AdminLevel = 'commune' | 'epci' | 'departement' | 'region';
 export const ADMIN_LEVELS: readonly AdminLevel[] = ['commune', 'epci', 'departement', 'region'];
@@ -167,7 +168,10 @@ export async function loadContours(
         [REPORT_MAX],
       )
     );
-    const derived = level === 'commune' ? await deriveFromCommunes(tx, updated.filter((u) => !u.empty).map((u) => u.code)) : [];
+    const changed = updated.filter((u) => !u.empty).map((u) => u.code);
+    const derived = level === 'commune' ? await deriveFromCommunes(tx, changed) : [];
+    // Layers derived from commune contours follow in this transaction: GPU municipality (no restart).
+    const municipalities = level === 'commune' ? await refreshMunicipalitiesOf(tx, changed) : 0;
     const details = {
       ...meta.details,
       level,
@@ -178,6 +182,7 @@ export async function loadContours(
       merges,
       repaired: counts.repaired,
       derived: derived.map((d) => ({ level: d.level, set: d.set.length, withdrawn: d.withdrawn })),
+      gpu_municipalities: municipalities,
       unmatched_count: unmatchedCount,
       unmatched,
       rejected_count: rejectedCount,

@@ -12,6 +12,7 @@
  */
 import { defineLayer, type ColumnSpec, type FilterSpec, type Layer } from '../../catalog/layer.ts';
 import { float, integer, text } from '../../catalog/fields.ts';
+import { fileKey } from '../../import/dataset-id.ts';
 import { NATURE_SOURCES, odsSource, type NatureKind } from './import.ts';
 
 const CODE: Omit<FilterSpec, 'param' | 'description'> = { pattern: '^[0-9A-Za-z]{1,20}$', examples: ['FR5310050'] };
@@ -106,14 +107,14 @@ function natureLayer(k: Kind): Layer {
   return layer;
 }
 
-/** `--option edition=<name>` names the dataset, else the file it comes from: each file is its own dataset. */
+/** `--option edition=<name>` names the dataset, else the file it comes from (fileKey): each file is its own dataset. */
 function datasetLabel(ctx: { file: string; options: Record<string, string> }): string {
   const e = ctx.options.edition?.trim();
   if (e) {
     if (!/^[A-Za-z0-9._-]{1,60}$/.test(e)) throw new Error(`--option edition=${e}: letters, digits, '.', '-' and '_' only`);
     return e;
   }
-  return ctx.file.split(/[\\/]/).pop()!;
+  return fileKey(ctx.file);
 }
 
 export const NATURE_LAYERS: readonly (Kind & { layer: Layer })[] = NATURE_KINDS.map((k) => ({ ...k, layer: natureLayer(k) }));

@@ -109,6 +109,8 @@ const DemandeSchema = Type.Object(
 );
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }, { additionalProperties: false });
+/** Routes that take no query parameter: any one (a try to widen what is answered) is a 400 naming it. */
+const NoQuery = Type.Object({}, { additionalProperties: false });
 
 export const DecisionBody = Type.Object(
   {
@@ -145,7 +147,7 @@ async function plugin(app: FastifyInstance) {
 
   app.get('/campagnes', {
     config: { access: 'public' },
-    schema: { tags: TAGS, summary: 'Campaign register', description: 'The state of every PAC campaign (déclaration, instruction, constatée with its date). Only completed campaigns are served by open level-1 routes and extracted at level 2.', response: { 200: Type.Array(CampagneSchema) } },
+    schema: { tags: TAGS, summary: 'Campaign register', querystring: NoQuery, description: 'The state of every PAC campaign (déclaration, instruction, constatée with its date). Only completed campaigns are served by open level-1 routes and extracted at level 2.', response: { 200: Type.Array(CampagneSchema) } },
   }, async () => listCampagnes(db));
 
   app.put<{ Params: { annee: number }; Body: { etat: (typeof ETATS)[number]; constatee_le?: string; note?: string } }>('/campagnes/:annee', {
@@ -153,6 +155,7 @@ async function plugin(app: FastifyInstance) {
     schema: {
       tags: TAGS,
       summary: 'Set a campaign’s state',
+      querystring: NoQuery,
       params: Type.Object({ annee: Type.Integer({ minimum: 2007, maximum: 2999 }) }, { additionalProperties: false }),
       body: Type.Object(
         {
@@ -175,7 +178,7 @@ async function plugin(app: FastifyInstance) {
 
   app.post<{ Body: DemandeInput }>('/demandes', {
     config: { access: ACCESS.demander },
-    schema: { tags: TAGS, summary: 'File a request for level-2 data', description: 'A public body files a request (§3.2.2): tables and attributes, purposes, processing, controller and DPO, commitments, territory (inside its own) and campaigns. Routed to the DRAAF of the region, or the SSP for research.', body: DemandeBody, response: { 201: DemandeSchema } },
+    schema: { tags: TAGS, summary: 'File a request for level-2 data', querystring: NoQuery, description: 'A public body files a request (§3.2.2): tables and attributes, purposes, processing, controller and DPO, commitments, territory (inside its own) and campaigns. Routed to the DRAAF of the region, or the SSP for research.', body: DemandeBody, response: { 201: DemandeSchema } },
   }, async (req, reply) => {
     const d = await fileDemande(db, principalOf(req), req.body);
     reply.code(201).header('location', `/api/niveau2/demandes/${d.id}`);
@@ -194,12 +197,12 @@ async function plugin(app: FastifyInstance) {
 
   app.get<{ Params: { id: number } }>('/demandes/:id', {
     config: { access: ACCESS.voir },
-    schema: { tags: TAGS, summary: 'One request (with its GDPR art. 14 notice once accepted)', params: IdParams, response: { 200: DemandeSchema } },
+    schema: { tags: TAGS, summary: 'One request (with its GDPR art. 14 notice once accepted)', params: IdParams, querystring: NoQuery, response: { 200: DemandeSchema } },
   }, async (req) => withNotice(await visibleDemande(db, principalOf(req), req.params.id)));
 
   app.post<{ Params: { id: number }; Body: Static<typeof DecisionBody> }>('/demandes/:id/decision', {
     config: { access: ACCESS.instruire },
-    schema: { tags: TAGS, summary: 'Decide a request: accept (possibly narrowed) or refuse with a reason', params: IdParams, body: DecisionBody, response: { 200: DemandeSchema } },
+    schema: { tags: TAGS, summary: 'Decide a request: accept (possibly narrowed) or refuse with a reason', params: IdParams, querystring: NoQuery, body: DecisionBody, response: { 200: DemandeSchema } },
   }, async (req) => {
     const p = principalOf(req);
     const d = await visibleDemande(db, p, req.params.id);
@@ -209,7 +212,7 @@ async function plugin(app: FastifyInstance) {
 
   app.get<{ Params: { id: number } }>('/demandes/:id/extraction', {
     config: { access: ACCESS.lire },
-    schema: { tags: TAGS, summary: 'Download the extraction of an accepted request (zip: GeoPackage, CSV, metadata sheet, art. 14 notice)', params: IdParams },
+    schema: { tags: TAGS, summary: 'Download the extraction of an accepted request (zip: GeoPackage, CSV, metadata sheet, art. 14 notice)', params: IdParams, querystring: NoQuery },
   }, async (req, reply) => {
     const x = await extractFor(db, principalOf(req), req.params.id);
     req.auditFeatures = Object.values(x.rows).reduce((s, n) => s + n, 0);

@@ -10,9 +10,10 @@ import { bigint, integer, text } from '../../catalog/fields.ts';
 import type { AccessRule } from '../../auth/access.ts';
 import type { ImportContext } from '../../import/target.ts';
 import type { SourceFeature } from '../../import/readers/feature.ts';
+import { importFiles } from '../../import/engine.ts';
+import { importDelivery } from './import.ts';
+import { LICENCE, PRODUCER } from './tables.ts';
 
-export const PRODUCER = 'ASP (Système intégré de gestion et de contrôle, RPG niveau 2)';
-export const LICENCE = 'Données de niveau 2 : communication restreinte (instruction technique DGPE/MVDGN/2018-706 §3.2), pas de réutilisation libre';
 
 /**
  * Who reads level-2 layers directly: State services holding `rpg:niveau2:lire`, inside their
@@ -94,6 +95,15 @@ export const N2_PARCELLE_GRAPHIQUE = defineLayer({
       formats: ['ESRI Shapefile PARCELLE_GRAPHIQUE_<aaaa>_<ddd>.shp with ID_PARCELLE'],
       match: /^PARCELLE_GRAPHIQUE/i,
       datasetId: datasetId('rpg-n2.parcelle-graphique'),
+    },
+    // A whole ASP delivery (folder or files): both graphic classes and every table without geometry.
+    livraison: {
+      suffix: 'livraison',
+      title: 'RPG niveau 2 — a whole ASP delivery (ILOT, PARCELLE_GRAPHIQUE shapefiles; ILOT_DESCRIPTION, parcel descriptions, EXPLOITANTS, EXPLOITANTS_ETAT, MAEC, PILIER1, PILIER2 as DBF or CSV)',
+      formats: ['A folder (or files) of the ASP level-2 delivery: shapefiles and DBF/CSV tables with the instruction’s field names'],
+      datasetId: datasetId('rpg-n2.parcelle-graphique'),
+      importSource: (db, files, opts) =>
+        importDelivery(db, files, opts, { ilot: N2_ILOT.targets[0], parcelle: N2_PARCELLE_GRAPHIQUE.targets[0] }, importFiles),
     },
   },
 });

@@ -11,6 +11,9 @@
  */
 import type { ColumnType } from '../../import/target.ts';
 
+export const PRODUCER = 'ASP (Système intégré de gestion et de contrôle, RPG niveau 2)';
+export const LICENCE = 'Données de niveau 2 : communication restreinte (instruction technique DGPE/MVDGN/2018-706 §3.2), pas de réutilisation libre';
+
 /** Categories of personal data, as the GDPR art. 14 notice and the processing register list them. */
 export const CATEGORIES = {
   identification: 'données d’identification (numéro PACAGE, SIRET, numéros d’îlot et de parcelle)',
@@ -118,7 +121,7 @@ export const N2_TABLES: readonly N2Table[] = [
     instruction: 'Exploitants',
     table: 'rpg_n2_exploitant',
     territoire: 'exploitation',
-    files: /^EXPLOITANT(S)?$/i,
+    files: /^EXPLOITANT(S)?(_\d{4}_\d{3})?$/i,
     attributes: [PACAGE, a('forme_juridique', 'text', 'Forme juridique de l’exploitation', ['FORME_JURIDIQUE', 'FORME_JURI'], 'economique')],
   },
   {
@@ -148,7 +151,7 @@ export const N2_TABLES: readonly N2Table[] = [
     instruction: 'MAEC et bio - référentiel national',
     table: 'rpg_n2_maec_mesure',
     territoire: 'national',
-    files: /^(MAEC_)?(REFERENTIEL|MESURE)/i,
+    files: /^(MAEC_)?(REFERENTIEL|MESURE)|^MAEC(_\d{4}_\d{3})?$/i,
     attributes: [
       a('code_mesure', 'text', 'Code mesure', ['CODE_MESURE'], 'economique'),
       a('libelle_mesure', 'text', 'Libellé mesure', ['LIBELLE_MESURE'], 'economique'),

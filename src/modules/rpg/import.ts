@@ -13,6 +13,7 @@
  */
 import { num, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
 import type { ImportContext } from '../../import/target.ts';
+import { fileKey } from '../../import/dataset-id.ts';
 
 export const PRODUCER = 'ASP / IGN (Registre parcellaire graphique)';
 export const LICENCE = 'Licence Ouverte 2.0 (Etalab)';
@@ -58,6 +59,9 @@ export function datasetIdFor(base: string, ctx: ImportContext, min: number, max:
   if (r) parts.push(r);
   const d = depOption(ctx);
   if (d) parts.push(`D${d}`);
+  // Without a région or département, the file names its dataset: two files of one campaign are two
+  // datasets, both served (the IGN deliveries are all PARCELLES_GRAPHIQUES: fileKey keeps their folder).
+  if (!r && !d) parts.push(fileKey(ctx.file));
   if (suffix) parts.push(suffix);
   return parts.join(':');
 }

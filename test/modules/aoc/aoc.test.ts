@@ -51,7 +51,8 @@ test('aoc.appellation-viticole target: registered, keys and dataset ids', () => 
   assert.throws(() => row({ insee: '21295' }), /id_denom is missing/);
   assert.throws(() => row({ id_denom: 1, insee: 'Gevrey' }), /insee/);
   assert.throws(() => row({ id_denom: 'x', insee: '21295' }), /not a number/);
-  assert.equal(aocAppellationViticole.datasetId({ ...ctx, options: {} }), 'aoc.appellation-viticole');
+  assert.equal(aocAppellationViticole.datasetId({ ...ctx, options: {} }), 'aoc.appellation-viticole:x.geojson');
+  assert.equal(aocAppellationViticole.datasetId({ ...ctx, file: '/o/delimitation_aoc/21/21295/00475.geojson', options: {} }), 'aoc.appellation-viticole:21295/00475.geojson');
   assert.equal(aocAppellationViticole.datasetId(ctx), 'aoc.appellation-viticole:21295');
   assert.throws(() => aocAppellationViticole.datasetId({ ...ctx, options: { zone: "21'; drop" } }), /zone/);
 });

@@ -141,3 +141,22 @@ test('GDAL (ogr2ogr) reads the Shapefile as the GeoJSON answer, feature by featu
   assert.match(info.stdout, /Feature Count: 7/);
   assert.match(info.stdout, /Geometry: Polygon/);
 });
+
+test('conventional parcels: only under /conventionnel, only with the scope cartobio:conventionnel', async () => {
+  const url = '/api/v1/territoires/conventionnel/insee/29001?millesime=2023';
+  const refused = await t.app.inject({ method: 'GET', url, headers: auth(t.world.ssp.key) });
+  assert.equal(refused.statusCode, 403);
+  assert.match(refused.json().detail, /cartobio:conventionnel/);
+  const { issueKey } = await import('../../../src/auth/keys.ts');
+  const conv = (await issueKey(t.db, { organisation: t.world.ssp.id, scopes: ['cartobio:conventionnel'] })).key;
+  const res = await t.app.inject({ method: 'GET', url, headers: auth(conv) });
+  assert.equal(res.statusCode, 200, res.body);
+  const fc = res.json();
+  assert.deepEqual(fc.features.map((f: Feature) => [f.properties.codeculture, f.properties.bio, f.properties.conversion]), [['BTH', 0, 'CONV']]);
+  // That key reads no organic parcel, and the organic answer holds no conventional one.
+  assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/territoires/insee/29001', headers: auth(conv) })).statusCode, 403);
+  const organic = await geojson('/api/v1/territoires/insee/29001?millesime=2023');
+  assert.ok(organic.every((f) => f.properties.bio === 1 && f.properties.conversion !== 'CONV'));
+  const synth = await t.app.inject({ method: 'GET', url: '/api/v1/territoires/conventionnel/insee/29001/synthese?millesime=2023', headers: auth(conv) });
+  assert.equal(synth.json().parcelles_bio, 1);
+});

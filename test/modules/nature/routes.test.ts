@@ -98,7 +98,7 @@ test(`${BACKEND}: an INPN shapefile (Lambert-93, ID_MNHN/NOM/URL) imports with e
   const [s] = await importWith(t.db, NATURE_LAYERS.find((n) => n.kind === 'znieff1')!.layer.targets[0], [ZNIEFF1_SHP]);
   assert.deepEqual([s.read, s.loaded, s.repaired, s.rejected, s.files[0].srid], [3, 3, 1, 0, 2154]);
   assert.match(s.repairs[0].reason, /Self-intersection/);
-  assert.equal(s.datasets[0].id, 'nature.znieff1:znieff1.shp');
+  assert.equal(s.datasets[0].id, 'nature.znieff1:fixtures/znieff1.shp');
   const all = (await get('/api/nature/znieff1?_limit=10')).json();
   assert.equal(all.totalFeatures, 6, 'the three sites of the first import are still served');
   const kerloch = (await get(`/api/nature/znieff1?id_mnhn=530002533`)).json().features[0];

@@ -51,7 +51,7 @@ const inside = async (table: string, where: string) =>
 
 test(`${BACKEND}: the 3 real ZPS of Côtes-d'Armor (GeoJSON, SITECODE/SITENAME) are served by natura-oiseaux`, { skip }, async () => {
   const [s] = await importWith(t.db, target('nature.natura-oiseaux'), [N('natura2000', 'natura2000_zps.geojson')]);
-  assert.deepEqual([s.read, s.loaded, s.rejected, s.datasets[0].id], [3, 3, 0, 'nature.natura-oiseaux:natura2000_zps.geojson']);
+  assert.deepEqual([s.read, s.loaded, s.rejected, s.datasets[0].id], [3, 3, 0, 'nature.natura-oiseaux:natura2000/natura2000_zps.geojson']);
   const all = await get('/api/nature/natura-oiseaux');
   assert.equal(all.totalFeatures, 3);
   assert.deepEqual(
@@ -67,7 +67,7 @@ test(`${BACKEND}: the 3 real ZPS of Côtes-d'Armor (GeoJSON, SITECODE/SITENAME) 
 
 test(`${BACKEND}: the 4 PNR of Île-de-France (OpenDataSoft records export) are served by pnr`, { skip }, async () => {
   const [s] = await importWith(t.db, target('nature.pnr-ods'), [N('pnr', 'pnr.json')]);
-  assert.deepEqual([s.read, s.loaded, s.rejected, s.datasets[0].id], [4, 4, 0, 'nature.pnr:pnr.json']);
+  assert.deepEqual([s.read, s.loaded, s.rejected, s.datasets[0].id], [4, 4, 0, 'nature.pnr:pnr/pnr.json']);
   const all = await get('/api/nature/pnr');
   const byName = Object.fromEntries(all.features.map((f: { properties: Record<string, unknown> }) => [f.properties.nom, f.properties]));
   assert.deepEqual(Object.keys(byName).sort(), ['Gâtinais français', 'Haute-Vallée de Chevreuse', 'Oise-Pays de France', 'Vexin français'].sort());

@@ -39,10 +39,12 @@ test('rpg.parcelle maps PARCELLES_GRAPHIQUES fields and names datasets by campai
     campagne: 2021, gid: 2835674, id_parcel: '2835674', surf_parc: 27.21, code_cultu: 'PPH', code_group: '18',
     culture_d1: null, culture_d2: null, region: 'R53', departement: null,
   });
-  assert.equal(rpgParcelle.datasetId(ctx(2021)), 'rpg.parcelle:2021');
+  // Without a région or département, the file (with its folder) names the dataset.
+  assert.equal(rpgParcelle.datasetId(ctx(2021)), 'rpg.parcelle:2021:x.shp');
+  assert.equal(rpgParcelle.datasetId({ ...ctx(2021), file: '/data/RPG_2-0_SHP_R53-2021/PARCELLES_GRAPHIQUES.shp' }), 'rpg.parcelle:2021:RPG_2-0_SHP_R53-2021/PARCELLES_GRAPHIQUES.shp');
   assert.equal(rpgParcelle.datasetId(ctx(2021, { region: 'R53' })), 'rpg.parcelle:2021:R53');
   assert.equal(rpgParcelle.datasetId(ctx(2016, { dep: '029' })), 'rpg.parcelle:2016:D29');
-  assert.equal(rpgParcelleApicarto.datasetId(ctx(2020)), 'rpg.parcelle:2020:apicarto');
+  assert.equal(rpgParcelleApicarto.datasetId(ctx(2020)), 'rpg.parcelle:2020:x.shp:apicarto');
   assert.throws(() => rpgParcelle.datasetId(ctx(undefined)), /--annee/);
   assert.throws(() => rpgParcelle.datasetId(ctx(2012)), /2012 outside/);
   assert.throws(() => rpgParcelle.datasetId(ctx(2021, { region: 'Bretagne' })), /région/);

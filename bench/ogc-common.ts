@@ -1,0 +1,69 @@
+/**
+ * Shared by bench/ogc.ts and bench/tiles.ts: a real `terroir serve` child process, autocannon
+ * against it, and pgbench running one statement straight on PostgreSQL (values inlined as literals:
+ * pgbench has no bound parameters for a custom script).
+ */
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+
+export interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  bytes: number;
+}
+
+export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export async function serve(o: { databaseUrl?: string; dataDir?: string; port: number }): Promise<{ stop(): Promise<void> }> {
+  const args = ['bin/terroir.js', 'serve', ...(o.databaseUrl ? ['--database-url', o.databaseUrl] : ['--data-dir', o.dataDir ?? './data'])];
+  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: String(o.port), LOG_LEVEL: 'warn', TERROIR_DEMO: 'off', TERROIR_RATE_LIMIT_ANONYMOUS: 'off' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${o.port}/readyz`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('terroir serve did not start');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** autocannon: warm-up, then the measure. `headers` e.g. If-None-Match. */
+export async function hammer(url: string, o: { connections: number; duration: number; warmup: number }, headers: Record<string, string> = {}): Promise<Figures> {
+  if (o.warmup > 0) await autocannon({ url, connections: o.connections, duration: o.warmup, headers });
+  const r = await autocannon({ url, connections: o.connections, duration: o.duration, headers });
+  if (r.non2xx) console.warn(`  ${url}: ${r.non2xx} answers not 2xx`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bytes: r.requests.total ? r.throughput.total / r.requests.total : 0 };
+}
+
+function sqlLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  return `'${String(v).replace(/'/g, "''")}'`;
+}
+
+/** pgbench running `sql` (its $n replaced by the values as literals) at the same concurrency. */
+export async function pgbench(url: string, sql: string, values: readonly unknown[], o: { connections: number; duration: number }): Promise<Figures> {
+  const text = sql.replace(/\$(\d+)/g, (_, n) => sqlLiteral(values[Number(n) - 1])).replace(/\s+/g, ' ');
+  const dir = mkdtempSync(join(tmpdir(), 'terroir-pgbench-'));
+  const file = join(dir, 'q.sql');
+  writeFileSync(file, `${text};\n`);
+  const { stdout } = await promisify(execFile)('pgbench', ['-n', '-c', String(o.connections), '-j', '2', '-T', String(o.duration), '-f', file, '-r', url], { maxBuffer: 1e7 });
+  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? 0);
+  const lat = Number(/latency average = ([\d.]+) ms/.exec(stdout)?.[1] ?? 0);
+  return { rps: tps, p50: lat, p99: NaN, bytes: NaN };
+}

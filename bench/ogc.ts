@@ -1,0 +1,81 @@
+/**
+ * OGC API – Features items pages: requests/s, p50/p99 latency and bytes per answer, for the first
+ * page (limit 1000) of an RPG campaign and of the cadastre parcels, and for the 50th page of the
+ * cadastre parcels reached by cursor (keyset paging: it should cost what the first does). On
+ * PostgreSQL the same page's SQL, wrapped in json_agg so that the database builds the whole page, runs
+ * straight on the server through pgbench at the same concurrency: the floor the HTTP service is
+ * compared with.
+ *
+ *   node --import tsx bench/ogc.ts --database-url URL      # PostgreSQL (pgbench reference too)
+ *   node --import tsx bench/ogc.ts --data-dir DIR          # embedded backend
+ *   options: --connections 8 --duration 5 --warmup 1 --port 3391
+ *
+ * Load data first: `terroir demo --size departement` (or `--communes N`) on that database.
+ */
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/open.ts';
+import { buildCatalog } from '../src/modules/index.ts';
+import { Collections } from '../src/ogc/collections.ts';
+import { itemsRequest, pageSql } from '../src/ogc/items.ts';
+import { fmt, pgbench, serve, hammer, type Figures } from './ogc-common.ts';
+
+const { values } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    'database-url': { type: 'string' },
+    connections: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    port: { type: 'string', default: '3391' },
+  },
+});
+const opts = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) };
+const url = values['database-url'];
+
+const server = await serve({ databaseUrl: url, dataDir: values['data-dir'], port: Number(values.port) });
+const base = `http://127.0.0.1:${values.port}/ogc`;
+try {
+  const list = (await (await fetch(`${base}/collections`)).json()) as { collections: { id: string; featureCount: number }[] };
+  const rpg = list.collections.find((c) => c.id.startsWith('rpg-parcelle-'))!;
+  const cadastre = list.collections.find((c) => c.id === 'cadastre-parcelle')!;
+  console.log(`collections: ${rpg.id} ${rpg.featureCount} features, ${cadastre.id} ${cadastre.featureCount} features`);
+  // The 50th page of the cadastre by cursor: follow 49 next links once.
+  let next = `${base}/collections/cadastre-parcelle/items?limit=1000`;
+  for (let i = 1; i < 50; i++) {
+    const page = (await (await fetch(next)).json()) as { links: { rel: string; href: string }[] };
+    const link = page.links.find((l) => l.rel === 'next');
+    if (!link) throw new Error(`the cadastre has fewer than 50 pages of 1000 (page ${i} is the last): load a larger territory`);
+    next = link.href;
+  }
+  const scenarios = [
+    { name: `${rpg.id} first page, limit 1000`, path: `/collections/${rpg.id}/items?limit=1000` },
+    { name: 'cadastre-parcelle first page, limit 1000', path: '/collections/cadastre-parcelle/items?limit=1000' },
+    { name: 'cadastre-parcelle 50th page by cursor', path: next.slice(base.length) },
+  ];
+  const db = url ? await openDatabase({ databaseUrl: url, dataDir: './data', poolSize: 2, statementTimeoutMs: 60_000 }) : null;
+  const collections = db ? new Collections(db, buildCatalog()) : null;
+  const rows: [string, Figures, Figures | null][] = [];
+  for (const s of scenarios) {
+    const http = await hammer(`${base}${s.path}`, opts);
+    let reference: Figures | null = null;
+    if (db && collections) {
+      const u = new URL(`${base}${s.path}`);
+      const id = u.pathname.split('/')[3];
+      const c = await collections.get(id, null);
+      const r = itemsRequest(c, Object.fromEntries(u.searchParams));
+      const { sql, params } = pageSql(c, r, 'json');
+      const page = `SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(p.feature::json))::text FROM (${sql}) p`;
+      reference = await pgbench(url!, page, params.values, opts);
+    }
+    rows.push([s.name, http, reference]);
+  }
+  await db?.close();
+  console.log(`\nbackend: ${url ? 'PostgreSQL' : 'PGlite'}; ${opts.connections} connections, ${opts.duration} s each after ${opts.warmup} s warm-up (machine shared)`);
+  console.log('| page | HTTP req/s | p50 / p99 ms | bytes | SQL straight (pgbench) q/s | HTTP / SQL |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [name, h, r] of rows) {
+    console.log(`| ${name} | ${fmt(h.rps)} | ${h.p50} / ${h.p99} | ${fmt(h.bytes)} | ${r ? fmt(r.rps) : 'n/a'} | ${r ? (h.rps / r.rps).toFixed(2) : 'n/a'} |`);
+  }
+} finally {
+  await server.stop();
+}

@@ -1,0 +1,74 @@
+/**
+ * Vector tiles: requests/s, p50/p99 and bytes at z10 (administrative units), z13 and z15 (RPG
+ * parcels of the latest campaign), cold (a new ETag every time is not possible: the same tile is
+ * asked again, encoded again, since Terroir keeps no tile cache) and with If-None-Match (a 304
+ * decided before any database work). On PostgreSQL the tile's ST_AsMVT statement also runs straight
+ * on the server through pgbench at the same concurrency.
+ *
+ *   node --import tsx bench/tiles.ts --database-url URL | --data-dir DIR
+ *   options: --connections 8 --duration 5 --warmup 1 --port 3392
+ */
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/open.ts';
+import { buildCatalog } from '../src/modules/index.ts';
+import { Collections } from '../src/ogc/collections.ts';
+import { mvtSql } from '../src/tiles/encode.ts';
+import { fmt, hammer, pgbench, serve, type Figures } from './ogc-common.ts';
+
+const { values } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    'database-url': { type: 'string' },
+    connections: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    port: { type: 'string', default: '3392' },
+  },
+});
+const opts = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) };
+const url = values['database-url'];
+
+function tileOf(lon: number, lat: number, z: number) {
+  const n = 2 ** z;
+  const r = (lat * Math.PI) / 180;
+  return { z, x: Math.floor(((lon + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n) };
+}
+
+const server = await serve({ databaseUrl: url, dataDir: values['data-dir'], port: Number(values.port) });
+const root = `http://127.0.0.1:${values.port}`;
+try {
+  const list = (await (await fetch(`${root}/ogc/collections`)).json()) as { collections: { id: string; extent: { spatial: { bbox: number[][] } } }[] };
+  const rpg = list.collections.find((c) => c.id.startsWith('rpg-parcelle-'))!;
+  const [x0, y0, x1, y1] = rpg.extent.spatial.bbox[0];
+  const [lon, lat] = [(x0 + x1) / 2, (y0 + y1) / 2];
+  const tiles = [
+    { collection: 'limites-administratives-commune', ...tileOf(lon, lat, 10) },
+    { collection: rpg.id, ...tileOf(lon, lat, 13) },
+    { collection: rpg.id, ...tileOf(lon, lat, 15) },
+  ];
+  const db = url ? await openDatabase({ databaseUrl: url, dataDir: './data', poolSize: 2, statementTimeoutMs: 60_000 }) : null;
+  const collections = db ? new Collections(db, buildCatalog()) : null;
+  const rows: [string, Figures, Figures, Figures | null][] = [];
+  for (const t of tiles) {
+    const path = `${root}/tiles/${t.collection}/${t.z}/${t.x}/${t.y}.mvt`;
+    const first = await fetch(path);
+    const etag = first.headers.get('etag') ?? '';
+    const cold = await hammer(path, opts);
+    const revalidated = await hammer(path, opts, { 'if-none-match': etag });
+    let reference: Figures | null = null;
+    if (db && collections) {
+      const { sql, params } = mvtSql(await collections.get(t.collection, null), t);
+      reference = await pgbench(url!, sql, params.values, opts);
+    }
+    rows.push([`${t.collection} z${t.z}/${t.x}/${t.y}`, cold, revalidated, reference]);
+  }
+  await db?.close();
+  console.log(`\nbackend: ${url ? 'PostgreSQL' : 'PGlite'}; ${opts.connections} connections, ${opts.duration} s each after ${opts.warmup} s warm-up (machine shared)`);
+  console.log('| tile | encoded: req/s | p50 / p99 ms | bytes | If-None-Match (304): req/s | p50 / p99 ms | ST_AsMVT straight (pgbench) q/s | HTTP / SQL |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [name, c, r, ref] of rows) {
+    console.log(`| ${name} | ${fmt(c.rps)} | ${c.p50} / ${c.p99} | ${fmt(c.bytes)} | ${fmt(r.rps)} | ${r.p50} / ${r.p99} | ${ref ? fmt(ref.rps) : 'n/a'} | ${ref ? (c.rps / ref.rps).toFixed(2) : 'n/a'} |`);
+  }
+} finally {
+  await server.stop();
+}

@@ -1,0 +1,45 @@
+// Mutation testing (StrykerJS, `npm run mutation [-- scope…]`, outside CI): scripts/mutation.mjs runs
+// Stryker once per scope below, one mutant at a time (the machine is shared), each against the test
+// files that cover that scope without a database, and prints the score per scope.
+// Scores and what the survivors are: README "Tests and CI".
+
+/** Each scope: the files mutated and the test files run for every mutant. */
+export const SCOPES = {
+  geo: { mutate: ['src/geo/**/*.ts'], tests: ['test/geo/geom-param.test.ts'] },
+  features: { mutate: ['src/features/feature-collection.ts'], tests: ['test/features/feature-collection.test.ts'] },
+  'import-crs': { mutate: ['src/import/crs.ts'], tests: ['test/import/crs.test.ts'], pattern: '^(\\.prj:|GeoJSON)' },
+  // sridFromWkt alone (the .prj → EPSG decision: Lambert-93, CC zones, UTM hemispheres); the whole file
+  // (WKT parser included, 490 mutants) is `import-crs`.
+  'import-crs-srid': { mutate: ['src/import/crs.ts:144-192'], tests: ['test/import/crs.test.ts'], pattern: '^(\\.prj:|GeoJSON)' },
+  'import-readers': {
+    mutate: ['src/import/readers/**/*.ts'],
+    tests: ['test/import/readers/shapefile.test.ts', 'test/import/readers/geojson.test.ts', 'test/import/readers/gpkg.test.ts', 'test/import/readers/zip.test.ts'],
+  },
+  'fetch-http': { mutate: ['src/fetch/http.ts'], tests: ['test/fetch/http.test.ts'] },
+};
+
+const scope = SCOPES[process.env.MUTATION_SCOPE ?? 'geo'];
+if (!scope) throw new Error(`MUTATION_SCOPE must be one of ${Object.keys(SCOPES).join(', ')}`);
+const pattern = scope.pattern ? ` --test-name-pattern="${scope.pattern}"` : '';
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: scope.mutate,
+  testRunner: 'command',
+  commandRunner: { command: `node --import tsx --test --test-concurrency=1${pattern} ${scope.tests.join(' ')}` },
+  // MUTATION_CHECKER=off skips the type checker: on a loaded 2-core machine it costs more per mutant
+  // than the tests (each mutant that does not compile is then run, and killed or reported).
+  checkers: process.env.MUTATION_CHECKER === 'off' ? [] : ['typescript'],
+  // The checker compiles src only (the tests are not mutated): a mutant that breaks a type is not run.
+  tsconfigFile: 'tsconfig.stryker.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  concurrency: 1,
+  timeoutMS: 60_000,
+  coverageAnalysis: 'off',
+  ignorePatterns: ['data', 'bench/out', 'docs', 'reports', '.stryker-tmp', '.terroir-cache', '.scratch', 'node_modules/.cache'],
+  reporters: ['clear-text', 'json', 'progress-append-only'],
+  jsonReporter: { fileName: `reports/mutation/${process.env.MUTATION_SCOPE ?? 'geo'}.json` },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+  thresholds: { high: 90, low: 80, break: null },
+};

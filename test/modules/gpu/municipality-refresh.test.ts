@@ -1,0 +1,57 @@
+/**
+ * The municipality layer follows the commune contour import that changes its input, in that import's
+ * transaction (before: only a restart's bootstrap derived it, so `/api/gpu/municipality?insee=30014`
+ * stayed empty after the contours were imported).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testApp, type TestApp } from '../../helpers/app.ts';
+import { BACKEND } from '../../helpers/db.ts';
+import { MODULES } from '../../../src/modules/index.ts';
+import { loadContours } from '../../../src/modules/limites-administratives/contours.ts';
+import { DERIVED_DATASET } from '../../../src/modules/gpu/municipality.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await testApp();
+  await MODULES.find((m) => m.name === 'limites-administratives')!.bootstrap!(t.db, t.app.log);
+});
+after(async () => t?.close());
+
+const box = (x: number, y: number, d: number) => ({ type: 'Polygon', coordinates: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]] });
+const municipality = async (q: string) => {
+  const res = await t.app.inject({ method: 'GET', url: `/api/gpu/municipality?${q}` });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json();
+};
+const META = { producer: 'Terroir tests', licence: 'none', synthetic: true };
+
+test(`${BACKEND}: a commune contour import makes the commune a GPU municipality at once, RNU until a document covers it`, async () => {
+  assert.equal((await municipality('insee=30014')).totalFeatures, 0);
+  await loadContours(t.db, 'commune', [{ code: '30014', geometry: box(4.34, 43.97, 0.06) }], { ...META, source: 'a.geojson' });
+  const m = await municipality('insee=30014');
+  assert.equal(m.totalFeatures, 1);
+  assert.deepEqual(m.features[0].properties, { insee: '30014', name: 'ARPAILLARGUES-ET-AUREILLAC', is_rnu: true, is_deleted: false, is_coastline: null });
+  assert.equal((await municipality(`geom=${encodeURIComponent(JSON.stringify({ type: 'Point', coordinates: [4.37, 44.0] }))}`)).totalFeatures, 1);
+  // Its PLU: no longer RNU.
+  await t.db.query(`INSERT INTO gpu_document (dataset_id, partition, grid_name, name, du_type) VALUES ('gpu.document:DU_30014', 'DU_30014', '30014', '30014_PLU_20171013', 'PLU')`);
+  assert.equal((await municipality('insee=30014')).features[0].properties.is_rnu, false);
+  // A new contour replaces the derived row (one row, the new geometry); the sheet counts the rows.
+  await loadContours(t.db, 'commune', [{ code: '30014', geometry: box(4.0, 43.0, 0.01) }], { ...META, source: 'b.geojson' });
+  const again = await municipality('insee=30014');
+  assert.equal(again.totalFeatures, 1);
+  assert.ok(Math.abs(again.bbox[0] - 4.0) < 1e-9, `moved: ${again.bbox}`);
+  const [sheet] = await t.db.query<{ feature_count: number }>('SELECT feature_count FROM terroir_dataset WHERE id = $1', [DERIVED_DATASET]);
+  assert.equal(sheet.feature_count, 1);
+});
+
+test(`${BACKEND}: a commune the GPU answered keeps the GPU's row, without a derived duplicate`, async () => {
+  await t.db.query(
+    `INSERT INTO gpu_municipality (dataset_id, insee, name, is_rnu, is_deleted, is_coastline, the_geom)
+     VALUES ('gpu.municipality:apicarto:t', '29158', 'PENMARCH', false, false, true, ST_Multi(ST_GeomFromText('POLYGON((-4.4 47.79,-4.33 47.79,-4.33 47.83,-4.4 47.83,-4.4 47.79))', 4326)))`,
+  );
+  await loadContours(t.db, 'commune', [{ code: '29158', geometry: box(-4.4, 47.79, 0.04) }], { ...META, source: 'c.geojson' });
+  const m = await municipality('insee=29158');
+  assert.equal(m.totalFeatures, 1);
+  assert.equal(m.features[0].properties.is_coastline, true);
+});
