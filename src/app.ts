@@ -19,6 +19,7 @@ import { installMethodNotAllowed } from './http/method-not-allowed.ts';
 import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
 import { registerHealth } from './http/health.ts';
+import { registerLanding } from './http/landing.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
 import { Collections, type CampaignRule } from './ogc/collections.ts';
 import { assertOpenCampaign, listCampagnes } from './modules/rpg/campagnes.ts';
@@ -42,6 +43,8 @@ export interface BuildOptions {
   config: Readonly<Config>;
   db: Database;
   logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes (the human console of `terroir serve` on a terminal); stdout otherwise. */
+  logStream?: { write(line: string): void };
   modules?: TerroirModule[];
   access?: AccessOptions;
   /** The catalogue built once at start (default: the one of `modules`); routes serve only its layers. */
@@ -69,10 +72,11 @@ const RPG_CAMPAIGN_RULE: CampaignRule = {
  * Builds the whole service without listening: the CLI and the tests share it. Infrastructure first
  * (errors, CORS, compression, OpenAPI), then one encapsulated plugin per module under /api/<name>.
  */
-export async function buildApp({ config, db, logger, modules = MODULES, access, catalog = buildCatalog(modules) }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, logStream, modules = MODULES, access, catalog = buildCatalog(modules) }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
+      ...(logStream ? { stream: logStream } : {}),
       serializers: {
         req: (req: { method: string; url: string; ip?: string; headers: Record<string, unknown> }) => ({
           method: req.method,
@@ -130,6 +134,7 @@ export async function buildApp({ config, db, logger, modules = MODULES, access, 
   });
   registerDocs(app, modules.map((m) => m.name));
   registerHealth(app);
+  registerLanding(app, modules);
   registerOutOfScope(app);
   for (const m of modules) await app.register(m.plugin, { prefix: `/api/${m.name}` });
   // OGC API – Features and vector tiles over the same catalogue (docs/ogc.md, docs/tiles.md).

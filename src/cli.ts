@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   audit: async () => (await import('./commands/audit.ts')).auditCommand,
   campagne: async () => (await import('./commands/campagne.ts')).campagneCommand,
   demande: async () => (await import('./commands/demande.ts')).demandeCommand,
+  prepare: async () => (await import('./commands/prepare.ts')).prepareCommand,
 };
 
 const SHARED_OPTIONS = {
@@ -26,6 +27,8 @@ const SHARED_OPTIONS = {
   'data-dir': { type: 'string' },
   'database-url': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  'cache-dir': { type: 'string' },
   demo: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -37,7 +40,7 @@ async function usage(): Promise<string> {
 Commands:
 ${all.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
 
-Environment: PORT, HOST, DATABASE_URL, TERROIR_DATA_DIR, LOG_LEVEL, REDIS_URL,
+Environment: PORT, HOST, DATABASE_URL, TERROIR_DATA_DIR, LOG_LEVEL, LOG_FORMAT, REDIS_URL, TERROIR_CACHE_DIR,
 TERROIR_STATEMENT_TIMEOUT_MS, TERROIR_POOL_SIZE, TERROIR_DEMO, TERROIR_QUOTA_PUBLIC,
 TERROIR_QUOTA_GRAND_PUBLIC, TERROIR_QUOTA_PROFESSIONNEL, TERROIR_RATE_LIMIT_ANONYMOUS,
 TERROIR_AUDIT_KEY_FILE (flags win over the environment).
@@ -76,8 +79,11 @@ export async function main(argv: string[]) {
       dataDir: values['data-dir'] as string | undefined,
       databaseUrl: values['database-url'] as string | undefined,
       logLevel: values['log-level'] as string | undefined,
+      logFormat: values['log-format'] as string | undefined,
+      cacheDir: values['cache-dir'] as string | undefined,
       demo: values.demo as string | undefined,
     });
+    await command.preflight?.(config);
     // The catalogue of every layer, built once here and handed to the command (buildApp, import, fetch, demo).
     const { buildCatalog } = await import('./modules/index.ts');
     await command.run({ config, values, positionals, catalog: buildCatalog() });

@@ -8,6 +8,11 @@ export interface Command {
   usage: string;
   /** Extra flags beyond the shared configuration flags (--port, --data-dir, --database-url...). */
   options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+  /**
+   * Checks run before anything slow (loading every module to build the catalogue, opening the
+   * database): `serve` fails here at once when its port is taken.
+   */
+  preflight?(config: Readonly<Config>): Promise<void>;
   /** `catalog`: every layer and import target, built once by the CLI at start (src/catalog). */
   run(ctx: { config: Readonly<Config>; values: Record<string, unknown>; positionals: string[]; catalog: Catalog }): Promise<void>;
 }

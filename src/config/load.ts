@@ -9,6 +9,8 @@ const ENV_KEYS: Record<keyof Config, string> = {
   databaseUrl: 'DATABASE_URL',
   dataDir: 'TERROIR_DATA_DIR',
   logLevel: 'LOG_LEVEL',
+  logFormat: 'LOG_FORMAT',
+  cacheDir: 'TERROIR_CACHE_DIR',
   redisUrl: 'REDIS_URL',
   statementTimeoutMs: 'TERROIR_STATEMENT_TIMEOUT_MS',
   poolSize: 'TERROIR_POOL_SIZE',

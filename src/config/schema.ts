@@ -26,6 +26,13 @@ export const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', description: 'LOG_LEVEL' },
   ),
+  logFormat: Type.Union([Type.Literal('auto'), Type.Literal('human'), Type.Literal('json')], {
+    default: 'auto',
+    description: 'LOG_FORMAT: `auto` short human lines on a terminal, JSON lines otherwise; `human` or `json` whatever the output',
+  }),
+  cacheDir: Type.Optional(
+    Type.String({ minLength: 1, description: 'TERROIR_CACHE_DIR: prepared embedded databases (default node_modules/.cache/terroir of the installation)' }),
+  ),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'REDIS_URL: quota counters shared by every node in Redis instead of the database' })),
   statementTimeoutMs: Type.Integer({ minimum: 100, default: 15000, description: 'TERROIR_STATEMENT_TIMEOUT_MS (PostgreSQL only)' }),
   poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'TERROIR_POOL_SIZE (PostgreSQL only)' }),

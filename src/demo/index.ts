@@ -164,9 +164,9 @@ const DEMO_LOCK = 7_265_090;
  * twice. Never throws: a failed demo is logged and the service starts without it (the run is marked
  * failed, so the next start tries again).
  */
-export async function ensureDemoTerritory(db: Database, log: Log, catalog: Catalog = buildCatalog()): Promise<DemoResult | null> {
+export async function ensureDemoTerritory(db: Database, log: Log, catalog: Catalog = buildCatalog(), progress?: Progress): Promise<DemoResult | null> {
   try {
-    return await ensureDemo(db, log, catalog);
+    return await ensureDemo(db, log, catalog, progress);
   } catch (err) {
     log.error({ err }, 'demo territory generation failed: starting without it (run `terroir demo` to see the error)');
     return null;
@@ -185,13 +185,13 @@ async function ensureDemoUnits(db: Database, log: Log): Promise<void> {
   log.info({ datasets: ids }, 'demo communes and EPCI registered again as administrative units');
 }
 
-async function ensureDemo(db: Database, log: Log, catalog: Catalog): Promise<DemoResult | null> {
+async function ensureDemo(db: Database, log: Log, catalog: Catalog, progress?: Progress): Promise<DemoResult | null> {
   const state = await demoState(db, catalog);
   if (state === 'demo-present') await ensureDemoUnits(db, log);
   if (state === 'real-data' || state === 'demo-present') return null;
   const go = async () => {
     log.info({ state }, 'no data yet: generating the synthetic demo territory (terroir demo, docs/demo.md)');
-    const r = await generateDemo(db, {}, (step, detail) => log.info({ step, ...detail }, 'demo'), catalog);
+    const r = await generateDemo(db, {}, progress ?? ((step, detail) => log.info({ step, ...detail }, 'demo')), catalog);
     log.info(
       { seconds: Math.round(r.seconds.total * 10) / 10, datasets: r.load.datasets.length, features: r.load.features, missing: r.load.missing },
       'demo territory ready (SYNTHETIC data: synthetic = true in terroir_dataset and /api/datasets)',

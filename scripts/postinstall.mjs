@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// `npm install` ends by preparing the embedded databases (`terroir prepare`: the empty migrated one
+// and the one with the demo territory, ~25 s of CPU once per version of the migrations and of the
+// generator), so that the first `npm start` copies one instead of building it (docs/startup.md).
+// Skipped in CI (tests build their own databases); a failure never fails the install: the first
+// start then builds the database itself, as before.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+if (process.env.CI) process.exit(0);
+const bin = fileURLToPath(new URL('../bin/terroir.js', import.meta.url));
+const r = spawnSync(process.execPath, [bin, 'prepare'], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'warn' } });
+if (r.status !== 0) console.warn('terroir: the embedded database could not be prepared; the first start will build it (`terroir prepare` tries again)');
