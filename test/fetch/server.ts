@@ -128,7 +128,7 @@ export async function startServer(routes: Record<string, Resource> = {}): Promis
     log(status);
     res.writeHead(status, headers);
     if (r.dropAfter !== undefined && n <= (r.dropTimes ?? 1)) {
-      res.write(slice.subarray(0, r.dropAfter), () => setTimeout(() => res.socket?.destroy(), 20));
+      res.write(slice.subarray(0, r.dropAfter), () => setTimeout(() => res.socket?.end(), 20));  // FIN, not RST: a reset may discard bytes the client has not read yet (flaky resume on a loaded machine)
       return;
     }
     res.end(slice);
