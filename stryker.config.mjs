@@ -5,7 +5,7 @@
 
 /** Each scope: the files mutated and the test files run for every mutant. */
 export const SCOPES = {
-  geo: { mutate: ['src/geo/**/*.ts'], tests: ['test/geo/geom-param.test.ts'] },
+  geo: { mutate: ['src/geo/**/*.ts'], tests: ['test/geo/geom-param.test.ts', 'test/geo/geom-param-edges.test.ts'] },
   features: { mutate: ['src/features/feature-collection.ts'], tests: ['test/features/feature-collection.test.ts'] },
   'import-crs': { mutate: ['src/import/crs.ts'], tests: ['test/import/crs.test.ts'], pattern: '^(\\.prj:|GeoJSON)' },
   // sridFromWkt alone (the .prj → EPSG decision: Lambert-93, CC zones, UTM hemispheres); the whole file
