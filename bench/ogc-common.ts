@@ -7,7 +7,7 @@ import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import autocannon from 'autocannon';
 
 export interface Figures {
@@ -15,6 +15,22 @@ export interface Figures {
   p50: number;
   p99: number;
   bytes: number;
+}
+
+/** The command line both benches take: where the database is, load shape, and the server's port. */
+export function benchArgs(defaultPort: number) {
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
+      connections: { type: 'string', default: '8' },
+      duration: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      port: { type: 'string', default: String(defaultPort) },
+    },
+  });
+  const opts = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) };
+  return { values, opts, url: values['database-url'] };
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

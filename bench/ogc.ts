@@ -12,25 +12,13 @@
  *
  * Load data first: `terroir demo --size departement` (or `--communes N`) on that database.
  */
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/open.ts';
 import { buildCatalog } from '../src/modules/index.ts';
 import { Collections } from '../src/ogc/collections.ts';
 import { itemsRequest, pageSql } from '../src/ogc/items.ts';
-import { fmt, pgbench, serve, hammer, type Figures } from './ogc-common.ts';
+import { benchArgs, fmt, pgbench, serve, hammer, type Figures } from './ogc-common.ts';
 
-const { values } = parseArgs({
-  options: {
-    'data-dir': { type: 'string' },
-    'database-url': { type: 'string' },
-    connections: { type: 'string', default: '8' },
-    duration: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
-    port: { type: 'string', default: '3391' },
-  },
-});
-const opts = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) };
-const url = values['database-url'];
+const { values, opts, url } = benchArgs(3391);
 
 const server = await serve({ databaseUrl: url, dataDir: values['data-dir'], port: Number(values.port) });
 const base = `http://127.0.0.1:${values.port}/ogc`;

@@ -8,25 +8,13 @@
  *   node --import tsx bench/tiles.ts --database-url URL | --data-dir DIR
  *   options: --connections 8 --duration 5 --warmup 1 --port 3392
  */
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/open.ts';
 import { buildCatalog } from '../src/modules/index.ts';
 import { Collections } from '../src/ogc/collections.ts';
 import { mvtSql } from '../src/tiles/encode.ts';
-import { fmt, hammer, pgbench, serve, type Figures } from './ogc-common.ts';
+import { benchArgs, fmt, hammer, pgbench, serve, type Figures } from './ogc-common.ts';
 
-const { values } = parseArgs({
-  options: {
-    'data-dir': { type: 'string' },
-    'database-url': { type: 'string' },
-    connections: { type: 'string', default: '8' },
-    duration: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
-    port: { type: 'string', default: '3392' },
-  },
-});
-const opts = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) };
-const url = values['database-url'];
+const { values, opts, url } = benchArgs(3392);
 
 function tileOf(lon: number, lat: number, z: number) {
   const n = 2 ** z;
