@@ -4,7 +4,7 @@
  *   node --import tsx bench/demo.ts start [--postgres URL]
  *       `npm start` on an empty database, then again: time until the service answers with data
  *       (/readyz, then a cadastre query), CPU seconds and peak resident memory of the process.
- *   node --import tsx bench/demo.ts generate [--size departement] [--communes K] [--postgres URL]
+ *   node --import tsx bench/demo.ts generate [--size departement] [--communes K] [--postgres URL] [--shared-buffers 16MB]
  *       generateDemo() on an empty database: seconds per stage, features loaded per second.
  *
  * Without --postgres the embedded backend (PGlite) runs in a temporary data directory. Figures also
@@ -130,7 +130,7 @@ if (mode === 'start') {
   }
 } else if (mode === 'generate') {
   const place = await emptyPlace();
-  const db = pgUrl ? await openPostgres(place.url!, { poolSize: 10, statementTimeoutMs: 15_000 }) : await openPglite(place.dir!);
+  const db = pgUrl ? await openPostgres(place.url!, { poolSize: 10, statementTimeoutMs: 15_000 }) : await openPglite(place.dir!, { sharedBuffers: opt('shared-buffers') });
   try {
     await migrate(db);
     const opts: DemoOptions = { size: (opt('size') as DemoOptions['size']) ?? 'default' };

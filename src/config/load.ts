@@ -11,6 +11,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   logLevel: 'LOG_LEVEL',
   logFormat: 'LOG_FORMAT',
   cacheDir: 'TERROIR_CACHE_DIR',
+  pgliteSharedBuffers: 'TERROIR_PGLITE_SHARED_BUFFERS',
   redisUrl: 'REDIS_URL',
   statementTimeoutMs: 'TERROIR_STATEMENT_TIMEOUT_MS',
   poolSize: 'TERROIR_POOL_SIZE',

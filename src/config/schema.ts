@@ -33,6 +33,11 @@ export const ConfigSchema = Type.Object({
   cacheDir: Type.Optional(
     Type.String({ minLength: 1, description: 'TERROIR_CACHE_DIR: prepared embedded databases (default node_modules/.cache/terroir of the installation)' }),
   ),
+  pgliteSharedBuffers: Type.String({
+    pattern: '^[0-9]{1,7}(kB|MB|GB)$',
+    default: '16MB',
+    description: 'TERROIR_PGLITE_SHARED_BUFFERS: shared_buffers of the embedded database (e.g. 16MB, 128MB): each MB is resident memory; 16MB serves the demo as fast as 128MB with ~120 MB less (docs/startup.md)',
+  }),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'REDIS_URL: quota counters shared by every node in Redis instead of the database' })),
   statementTimeoutMs: Type.Integer({ minimum: 100, default: 15000, description: 'TERROIR_STATEMENT_TIMEOUT_MS (PostgreSQL only)' }),
   poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'TERROIR_POOL_SIZE (PostgreSQL only)' }),

@@ -12,6 +12,14 @@ const COPY_CHUNK_ROWS = 20_000;
 /** A first open (initdb + PostGIS) takes ~10 s on 2 cores; past this something is wrong, say so. */
 const OPEN_TIMEOUT_MS = 180_000;
 
+/**
+ * PostgreSQL's shared_buffers in the embedded database. PGlite's data directory comes with initdb's
+ * 128MB, all of it resident once touched; 16MB serves the demo with the same CPU and ~120 MB less
+ * resident memory (figures in docs/startup.md). Passed on the command line (`-c`), so the data
+ * directory's postgresql.conf (PGlite's `postgresqlconf` option would overwrite it) is never touched.
+ */
+export const DEFAULT_SHARED_BUFFERS = '16MB';
+
 const parsers = { [types.INT8]: Number, [types.NUMERIC]: Number };
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'> | Transaction;
@@ -101,7 +109,7 @@ class NamedLocks {
  * for this process; a lock left by a killed process is taken over and PostgreSQL's own stale
  * postmaster.pid removed, so a crash never leaves a directory that will not open again.
  */
-export async function openPglite(dataDir: string): Promise<Database> {
+export async function openPglite(dataDir: string, options: { sharedBuffers?: string } = {}): Promise<Database> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const pgdata = join(dir, 'pg');
@@ -116,7 +124,12 @@ export async function openPglite(dataDir: string): Promise<Database> {
       );
       timer.unref();
     });
-    db = await Promise.race([PGlite.create({ dataDir: pgdata, extensions: { postgis }, parsers }), timeout]);
+    db = await Promise.race([PGlite.create({
+        dataDir: pgdata,
+        extensions: { postgis },
+        parsers,
+        startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers ?? DEFAULT_SHARED_BUFFERS}`],
+      }), timeout]);
     clearTimeout(timer);
   } catch (e) {
     release();
