@@ -43,8 +43,30 @@ ${all.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
 Environment: PORT, HOST, DATABASE_URL, TERROIR_DATA_DIR, LOG_LEVEL, LOG_FORMAT, REDIS_URL, TERROIR_CACHE_DIR,
 TERROIR_STATEMENT_TIMEOUT_MS, TERROIR_POOL_SIZE, TERROIR_DEMO, TERROIR_QUOTA_PUBLIC,
 TERROIR_QUOTA_GRAND_PUBLIC, TERROIR_QUOTA_PROFESSIONNEL, TERROIR_RATE_LIMIT_ANONYMOUS,
-TERROIR_AUDIT_KEY_FILE (flags win over the environment).
+TERROIR_AUDIT_KEY_FILE, TERROIR_PGLITE_SHARED_BUFFERS (flags win over the environment).
 Without DATABASE_URL the embedded PostgreSQL + PostGIS (PGlite) keeps its data in --data-dir (./data).`;
+}
+
+/** The flags and positionals of a command line, as `main` reads them (a usage error throws `ERR_PARSE_ARGS_*`). */
+function parseCommandArgs(command: Command, args: string[]) {
+  return parseArgs({ args, options: { ...SHARED_OPTIONS, ...(command.options ?? {}) }, strict: true, allowPositionals: true });
+}
+
+/**
+ * Checks a command line without running it: the command exists and its flags are known. The
+ * documentation's examples go through it (test/docs/examples.test.ts), so a renamed flag or command
+ * cannot leave a README line that fails.
+ */
+export async function checkCommandLine(argv: string[]): Promise<string | undefined> {
+  const [name = 'help', ...rest] = argv;
+  if (name === 'help' || name === '--help' || name === '-h') return undefined;
+  if (!Object.hasOwn(COMMANDS, name)) return `unknown command "${name}"`;
+  try {
+    parseCommandArgs(await COMMANDS[name](), rest);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /** Entry point of the `terroir` command; exit code 2 for usage/configuration errors, 1 for failures. */
@@ -63,12 +85,7 @@ export async function main(argv: string[]) {
     return;
   }
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { ...SHARED_OPTIONS, ...(command.options ?? {}) },
-      strict: true,
-      allowPositionals: true,
-    });
+    const { values, positionals } = parseCommandArgs(command, rest);
     if (values.help) {
       console.log(`${command.usage}\n  ${command.summary}`);
       return;
