@@ -16,6 +16,18 @@ export const SCOPES = {
     tests: ['test/import/readers/shapefile.test.ts', 'test/import/readers/geojson.test.ts', 'test/import/readers/gpkg.test.ts', 'test/import/readers/zip.test.ts'],
   },
   'fetch-http': { mutate: ['src/fetch/http.ts'], tests: ['test/fetch/http.test.ts'] },
+  // The database-free parts of the shared mechanisms (a DB-backed test costs 10–60 s per mutant here):
+  // problem bodies, paging schema and link URL, the JSON depth bound (input.ts's guards need a route).
+  http: { mutate: ['src/http/problems.ts', 'src/http/paging.ts', 'src/http/input.ts:103-117'], tests: ['test/http/units.test.ts'] },
+  // Filters (parameter rules and their SQL) and the layer's SQL, against the pure catalogue test.
+  catalog: { mutate: ['src/catalog/filters.ts', 'src/catalog/sql.ts'], tests: ['test/catalog/layer.test.ts'] },
+  // Where a key is taken from, log redaction, the quota syntax and windows.
+  auth: { mutate: ['src/auth/credentials.ts', 'src/auth/quota.ts:32-60'], tests: ['test/auth/units.test.ts'] },
+  // The progress bar's fraction and the summary; the dataset id of a file.
+  import: {
+    mutate: ['src/import/progress.ts', 'src/import/dataset-id.ts'],
+    tests: ['test/import/progress-output.test.ts', 'test/import/dataset-id.test.ts'],
+  },
 };
 
 const scope = SCOPES[process.env.MUTATION_SCOPE ?? 'geo'];

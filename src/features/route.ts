@@ -27,8 +27,8 @@ const GEOM_DESCRIPTION = 'GeoJSON geometry in WGS84 lon/lat (Point, LineString, 
 
 /** `lon` + `lat`: the Point alternative to `geom` some reference routes accept (§12, §13.2). */
 const LON_LAT = {
-  lon: Type.Optional(Type.Number({ description: 'Longitude (WGS84 degrees), with `lat`, instead of `geom`: features containing the point.', examples: [-4.3727] })),
-  lat: Type.Optional(Type.Number({ description: 'Latitude (WGS84 degrees), with `lon`, instead of `geom`.', examples: [47.8087] })),
+  lon: Type.Optional(Type.Number({ description: 'Longitude (WGS84 degrees), with `lat`, instead of `geom`: features containing the point.', examples: [0.45] })),
+  lat: Type.Optional(Type.Number({ description: 'Latitude (WGS84 degrees), with `lon`, instead of `geom`.', examples: [44.345] })),
 };
 
 /**

@@ -26,9 +26,11 @@ export function requestUrl(req: FastifyRequest): URL {
   if (publicUrl) return new URL(publicUrl.replace(/\/+$/, '') + req.url);
   const proto = req.protocol === 'https' ? 'https' : 'http';
   const host = typeof req.host === 'string' && HOST.test(req.host) ? req.host : 'localhost';
+  // `//other.host/…` would be read as a network-path reference: the path keeps one leading slash.
+  const path = req.url.replace(/^\/{2,}/, '/');
   try {
-    return new URL(req.url, `${proto}://${host}`);
+    return new URL(path, `${proto}://${host}`);
   } catch {
-    return new URL(req.url.replace(/[^\x21-\x7e]/g, encodeURIComponent), `${proto}://localhost`);
+    return new URL(path.replace(/[^\x21-\x7e]/g, encodeURIComponent), `${proto}://localhost`);
   }
 }

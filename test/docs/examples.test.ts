@@ -258,3 +258,29 @@ test('docs/*.md: every terroir command line names a command and flags that exist
   }
   assert.ok(n > 20, `docs commands checked (${n})`);
 });
+
+test('OpenAPI: the parameter examples of the cadastre, GPU and administrative-units routes answer on the demo', async () => {
+  const doc = (await t.app.inject({ url: '/api/doc' })).json() as {
+    paths: Record<string, { get?: { parameters?: { name: string; in: string; required?: boolean; example?: unknown; schema?: { examples?: unknown[] } }[] } }>;
+  };
+  // Layers the demo does not generate (servitudes, informative lines and points): their examples need real data.
+  const demoHasNothing = /\/(acte-sup|assiette-sup-[lps]|generateur-sup-[lps]|info-lin|info-pct|all)$/;
+  let n = 0;
+  for (const [path, item] of Object.entries(doc.paths)) {
+    if (!/^\/api\/(cadastre|gpu|limites-administratives)\/[a-z-]+$/.test(path) || demoHasNothing.test(path) || !item.get) continue;
+    const params = (item.get.parameters ?? []).filter((p) => p.in === 'query');
+    const example = (p: (typeof params)[number]) => p.example ?? p.schema?.examples?.[0];
+    for (const p of params) {
+      if (example(p) === undefined || p.name === 'lat' || p.name === 'categorie') continue;
+      // The demo draws contours for its communes and EPCI, not for a département or a région.
+      if (p.name === 'lon' && /(departement|region)$/.test(path)) continue;
+      const q = new URLSearchParams({ [p.name]: String(example(p)) });
+      if (p.name === 'lon') q.set('lat', String(example(params.find((x) => x.name === 'lat')!)));
+      const res = await t.app.inject({ url: `${path}?${q}` });
+      assert.equal(res.statusCode, 200, `${path}?${q}: ${res.body.slice(0, 300)}`);
+      assert.ok(res.json().features.length > 0, `${path}?${q}: the example of ${p.name} finds features on the demo (${res.body.slice(0, 200)})`);
+      n++;
+    }
+  }
+  assert.ok(n > 30, `examples tried (${n})`);
+});

@@ -6,10 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { importFiles, type ImportProgress } from '../../src/import/engine.ts';
-import { formatSummary, fraction, progressReporter } from '../../src/import/progress.ts';
+import { fraction } from '../../src/import/progress.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { createZoneTable, zoneTarget } from '../fixtures/import/target.ts';
 import { tempDir } from './helpers.ts';
@@ -60,52 +59,4 @@ test('a .json.gz: the fraction follows the features read, never 100 % before the
   assert.equal(fraction(events[events.length - 1]), 1, 'done is 100 %');
 });
 
-/** A stream that says it is a terminal and keeps what is written to it. */
-function fakeTty(): NodeJS.WriteStream & { text(): string } {
-  const s = new PassThrough() as unknown as NodeJS.WriteStream & { text(): string };
-  let out = '';
-  s.on('data', (d) => (out += d));
-  Object.assign(s, { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
-  s.text = () => out;
-  return s;
-}
-
-const base: ImportProgress = { phase: 'read', file: 'a.json', fileIndex: 0, fileCount: 1, features: 0, fileFeatures: 0, bytes: 0, bytesTotal: 0, elapsedMs: 1 };
-
-test('on a terminal: a percentage and ETA when a total is known, a plain counter when none is', () => {
-  const known = fakeTty();
-  const r = progressReporter(known, true);
-  r.onProgress({ ...base, expected: 4143, features: 256, fileFeatures: 256, elapsedMs: 500 });
-  r.stop();
-  assert.match(known.text(), /\b6% \| 256 features/, known.text());
-  assert.match(known.text(), /ETA/);
-
-  const unknown = fakeTty();
-  const u = progressReporter(unknown, true);
-  u.onProgress({ ...base, file: 'demo', features: 1200, elapsedMs: 1000 });
-  u.stop();
-  assert.match(unknown.text(), /reading demo \| 1200 features \| 1200 features\/s/);
-  assert.doesNotMatch(unknown.text(), /%|ETA/, 'no invented percentage or ETA');
-});
-
-test('without a terminal: one line per phase with a percentage below 100 while reading', () => {
-  const s = new PassThrough() as unknown as NodeJS.WriteStream;
-  let out = '';
-  s.on('data', (d) => (out += d));
-  const r = progressReporter(s, false);
-  r.onProgress({ ...base, bytes: 10, bytesTotal: 10, features: 1, elapsedMs: 10 });
-  r.onProgress({ ...base, phase: 'done', features: 1, elapsedMs: 20 });
-  assert.match(out, /^\[import\] reading a\.json: 1 feature \(99%\)/m);
-  assert.match(out, /^\[import\] done a\.json: 1 feature,/m);
-});
-
-test('the summary says `1 feature` and does not repeat `features` as a format', () => {
-  const text = formatSummary({
-    layer: 'x.y', table: 'x_y', read: 1, loaded: 1, repaired: 0, rejected: 0, replaced: 0, seconds: 0.1, timings: {},
-    files: [{ file: 'demo', format: 'features', srid: 4326, crs: 'given by the caller', features: 1 }],
-    datasets: [{ id: 'x.y:demo', features: 1, replaced: 0 }], repairs: [], rejections: [],
-  });
-  assert.match(text, /^ {2}demo: 1 feature, EPSG:4326 \(given by the caller\)$/m);
-  assert.match(text, /^ {2}dataset x\.y:demo: 1 feature$/m);
-  assert.doesNotMatch(text, /features, features|\b1 features\b/);
-});
+// The bar, the log lines and the summary without a database: test/import/progress-output.test.ts.

@@ -24,7 +24,7 @@ export const FILTERS = {
   code_insee: {
     description:
       'INSEE code of the commune, 5 characters (2A/2B for Corsica, 97xxx overseas). An arrondissement municipal code (75112, 69381, 13201) selects that arrondissement of Paris, Lyon or Marseille.',
-    examples: ['29158'],
+    examples: ['47501'],
     check: (raw, location) => {
       const problem = inseeProblem(raw);
       if (problem) throw invalidParam('code_insee', problem, location, raw);
@@ -32,18 +32,18 @@ export const FILTERS = {
   },
   code_dep: {
     description: 'Département code: 2 characters, or 3 for the overseas départements (971…976).',
-    examples: ['29'],
+    examples: ['47'],
     check: rule('code_dep', /^(?:[0-9A-Za-z]{2}|97[1-8])$/, 'Code département invalide'),
   },
   code_com: {
     description: 'Commune code inside its département: 3 digits (2 overseas, after a 3-character code_dep).',
-    examples: ['158'],
+    examples: ['501'],
     check: rule('code_com', /^\d{2,3}$/, 'Code commune invalide'),
   },
-  nom_com: { description: 'Commune name, exact match (as answered, e.g. "Penmarch").', examples: ['Penmarch'], maxLength: 200 },
+  nom_com: { description: 'Commune name, exact match (as answered, e.g. "Penmarch"; "Aubire" in the demo territory).', examples: ['Aubire'], maxLength: 200 },
   section: {
     description: 'Section, 2 characters (zero-padded: 0A).',
-    examples: ['AW'],
+    examples: ['ZB'],
     check: rule('section', /^[0-9A-Za-z]{2}$/, 'Le numéro de section est sur 2 caractères'),
   },
   code_arr: {
@@ -58,7 +58,7 @@ export const FILTERS = {
   },
   numero: {
     description: 'Parcel number, 4 characters (zero-padded: 0001).',
-    examples: ['0001'],
+    examples: ['0221'],
     check: rule('numero', /^\w{4}$/, 'Le numéro de parcelle est sur 4 caractères'),
   },
 } satisfies Record<string, FilterSpec>;

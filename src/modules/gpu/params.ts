@@ -50,8 +50,8 @@ export function checkCategorie(v: string, location: ParamLocation = 'query'): st
 
 export const INSEE_FILTER: FilterSpec = {
   maxLength: 20,
-  description: 'INSEE code of the commune (5 characters, e.g. 29158, 2A004).',
-  examples: ['29158'],
+  description: 'INSEE code of the commune (5 characters, e.g. 29158, 2A004; 47502 in the demo territory).',
+  examples: ['47502'],
   check: (raw, location) => void checkInsee(raw, location),
   value: (raw: string) => raw.toUpperCase(),
 };
@@ -59,7 +59,7 @@ export const INSEE_FILTER: FilterSpec = {
 export const PARTITION_FILTER: FilterSpec = {
   maxLength: 100,
   description: 'GPU partition: DU_<INSEE> (PLU, POS, CC), DU_<SIREN> (PLUi), PSMV_<INSEE>, [<SIREN>_]SUP_<INSEE|département|Rxx|FR>_<catégorie> (SUP).',
-  examples: ['DU_17345'],
+  examples: ['DU_47502'],
   check: (raw, location) => void checkPartition(raw, location),
 };
 

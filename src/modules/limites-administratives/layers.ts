@@ -67,14 +67,14 @@ export const COMMUNE_LAYER = level('commune', {
   description: 'Current communes (INSEE COG) with their arrondissement, département, région, EPCI, population and postal codes.',
   table: 'limites_commune_api',
   fields: {
-    ...codeAndName('com', COMMUNE_CODE, 'commune', ['29158', 'Penmarch']),
+    ...codeAndName('com', COMMUNE_CODE, 'commune', ['47501', 'Aubire']),
     insee_com: computed('string', 't.code'),
     statut: text(),
     population: integer({ sql: (c) => `${c}::text`, serves: 'string' }),
     // ADMIN EXPRESS's arrondissement number within the département ('4'), not the full code ('294').
     arrondissement: text({ as: 'insee_arr', sql: (c) => `substr(${c}, length(t.departement) + 1)` }),
-    departement: text({ as: 'insee_dep', filter: code('insee_dep', DEPARTEMENT_CODE, 'INSEE code of the département.', '29') }),
-    region: text({ as: 'insee_reg', filter: code('insee_reg', REGION_CODE, 'INSEE code of the région.', '53') }),
+    departement: text({ as: 'insee_dep', filter: code('insee_dep', DEPARTEMENT_CODE, 'INSEE code of the département.', '47') }),
+    region: text({ as: 'insee_reg', filter: code('insee_reg', REGION_CODE, 'INSEE code of the région.', '75') }),
     code_epci: text({ filter: code('code_epci', SIREN, 'SIREN of the EPCI the communes belong to.', '242900702') }),
     nom_dep: text(),
     nom_reg: text(),
@@ -109,9 +109,9 @@ export const DEPARTEMENT_LAYER = level('departement', {
   description: "Départements (INSEE COG), overseas ones and collectivités d'outre-mer included.",
   table: 'limites_departement',
   fields: {
-    ...codeAndName('dep', DEPARTEMENT_CODE, 'département', ['29', 'Finistère']),
+    ...codeAndName('dep', DEPARTEMENT_CODE, 'département', ['47', 'Lot-et-Garonne']),
     insee_dep: computed('string', 't.code'),
-    region: text({ as: 'insee_reg', filter: code('insee_reg', REGION_CODE, 'INSEE code of the région.', '53') }),
+    region: text({ as: 'insee_reg', filter: code('insee_reg', REGION_CODE, 'INSEE code of the région.', '75') }),
     ...STORED_ONLY,
   },
 });
