@@ -274,6 +274,8 @@ test('OpenAPI: the parameter examples of the cadastre, GPU and administrative-un
       if (example(p) === undefined || p.name === 'lat' || p.name === 'categorie') continue;
       // The demo draws contours for its communes and EPCI, not for a département or a région.
       if (p.name === 'lon' && /(departement|region)$/.test(path)) continue;
+      // The example commune (47502) has a PLU: zones, not the sectors of a carte communale.
+      if (/\/secteur-cc$/.test(path) && /^(insee|partition)$/.test(p.name)) continue;
       const q = new URLSearchParams({ [p.name]: String(example(p)) });
       if (p.name === 'lon') q.set('lat', String(example(params.find((x) => x.name === 'lat')!)));
       const res = await t.app.inject({ url: `${path}?${q}` });
