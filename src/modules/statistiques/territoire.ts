@@ -44,7 +44,14 @@ export interface Territoire {
 export function territoryParam(query: unknown): ParamTerritoire {
   const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
   const given = PARAMS_TERRITOIRE.filter((p) => q[p] !== undefined && q[p] !== '');
-  if (given.length === 1) return given[0];
+  if (given.length === 1) {
+    if (given[0] === 'geom') {
+      // Shape checked here too, so that a point or a malformed polygon is a 400 before any territory rule.
+      const g = parseGeom(q.geom, 'query', 'geom');
+      if (!g.polygonal) throw invalidParam('geom', `a territory is a Polygon or MultiPolygon, not a ${g.type}`, 'query');
+    }
+    return given[0];
+  }
   if (!given.length) throw invalidParam('code_insee', `a territory is needed: give exactly one of ${PARAMS_TERRITOIRE.join(', ')}`);
   throw invalidParam(given[1], `give exactly one territory: ${given.join(' and ')} were both given`, 'query', q[given[1]]);
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { parseCsv } from '../../../src/formats/csv.ts';
 import { setCampagne } from '../../../src/modules/rpg/campagnes.ts';
 import { assertProblem } from '../../helpers/app.ts';
-import { ha, statsWorld, type StatsWorld } from './helpers.ts';
+import { bearer, ha, statsWorld, type StatsWorld } from './helpers.ts';
 
 let w: StatsWorld;
 before(async () => {
@@ -198,12 +198,169 @@ test('errors: no territory, two, unknown code, bad geom, campaigns', async () =>
   assertProblem(await get(`/api/statistiques/cultures?code_insee=${c}&foo=1`), 400, 'foo');
 });
 
+const COMMUNE = '(SELECT geom FROM limites_commune WHERE code = $1)';
+const EPCI = '(SELECT geom FROM limites_epci WHERE code = $1)';
+
+test('transitions: every flow equals the direct overlap of the parcels of N-1 and N inside the territory', async () => {
+  for (const [territory, sql, value] of [[`code_insee=${w.communes[0]}`, COMMUNE, w.communes[0]], [`code_epci=${w.epci}`, EPCI, w.epci]]) {
+    const body = await json(`/api/statistiques/transitions?${territory}`);
+    assert.deepEqual(body.transitions.map((t: { de: number; vers: number }) => [t.de, t.vers]), [[2021, 2022], [2022, 2023]]);
+    for (const tr of body.transitions) {
+      assert.equal(tr.complete, true);
+      const direct = await w.t.db.query<{ de: string; vers: string; m2: number }>(
+        `SELECT a.code_group AS de, b.code_group AS vers, sum(ST_Area(ST_Intersection(ST_Intersection(a.geom, t.g), b.geom)::geography)) AS m2
+         FROM (SELECT ${sql} AS g) t, rpg_parcelle a JOIN rpg_parcelle b ON b.campagne = $3 AND ST_Intersects(a.geom, b.geom)
+         WHERE a.campagne = $2 AND ST_Intersects(a.geom, t.g)
+         GROUP BY 1, 2`,
+        [value, tr.de, tr.vers],
+      );
+      const flows = direct.filter((d) => ha(d.m2)! > 0);
+      assert.ok(flows.length > 3, `${territory} ${tr.de}→${tr.vers}: several flows`);
+      assert.ok(flows.some((f) => f.de !== f.vers), 'rotations change groups');
+      for (const f of flows) {
+        const got = tr.flux.find((x: { groupe_de: string; groupe_vers: string }) => x.groupe_de === f.de && x.groupe_vers === f.vers);
+        assert.ok(got, `${territory} ${tr.de}→${tr.vers}: flow ${f.de}→${f.vers} (${ha(f.m2)} ha) answered`);
+        near(got.surface_ha, ha(f.m2), `${territory} ${tr.de}→${tr.vers} ${f.de}→${f.vers}`);
+        assert.ok(got.libelle_de && got.libelle_vers);
+      }
+      assert.ok(tr.flux.every((x: { surface_ha: number }) => x.surface_ha >= 0.005 || flows.length >= tr.flux.length), 'no flow the direct computation lacks');
+      // The demo's parcels keep their contour across campaigns: the flows add up to the area of N-1.
+      const c = await json(`/api/statistiques/cultures?${territory}&campagne=${tr.de}`);
+      const sum = tr.flux.reduce((s: number, x: { surface_ha: number }) => s + x.surface_ha, 0);
+      assert.ok(Math.abs(sum - c.campagnes[0].surface_agricole_ha) <= 0.005 * tr.flux.length + 0.01, `flows sum to the area: ${sum} vs ${c.campagnes[0].surface_agricole_ha}`);
+    }
+  }
+  const one = await json(`/api/statistiques/transitions?code_insee=${w.communes[0]}&campagne=2023`);
+  assert.deepEqual(one.transitions.map((t: { de: number }) => t.de), [2022]);
+  const csv = parseCsv((await get(`/api/statistiques/transitions?code_insee=${w.communes[0]}&campagne=2023&format=csv`)).body);
+  assert.deepEqual(csv[0], ['de', 'vers', 'groupe_de', 'libelle_de', 'groupe_vers', 'libelle_vers', 'surface_ha']);
+  assert.equal(csv.length - 1, one.transitions[0].flux.length);
+  assertProblem(await get(`/api/statistiques/transitions?code_insee=${w.communes[0]}&campagne=2021`), 400, 'campagne'); // 2020 not loaded
+  assertProblem(await get(`/api/statistiques/transitions?code_insee=${w.communes[0]}&campagne_fin=2021`), 400, 'campagne_fin');
+});
+
+/** Zones of each type, as the direct computation selects them. */
+const ZONES: Record<string, string> = {
+  aoc: 'SELECT geom AS g FROM aoc_appellation_viticole',
+  U: "SELECT the_geom AS g FROM gpu_zone_urba WHERE typezone LIKE 'U%'",
+  AU: "SELECT the_geom AS g FROM gpu_zone_urba WHERE typezone LIKE 'AU%'",
+  A: "SELECT the_geom AS g FROM gpu_zone_urba WHERE typezone LIKE 'A%' AND typezone NOT LIKE 'AU%'",
+  N: "SELECT the_geom AS g FROM gpu_zone_urba WHERE typezone LIKE 'N%'",
+  ZC: "SELECT the_geom AS g FROM gpu_secteur_cc WHERE typesect IN ('01', '02')",
+  ZnC: "SELECT the_geom AS g FROM gpu_secteur_cc WHERE typesect NOT IN ('01', '02')",
+  'natura-habitat': 'SELECT geom AS g FROM nature_sic',
+  'natura-oiseaux': 'SELECT geom AS g FROM nature_zps',
+  znieff1: 'SELECT geom AS g FROM nature_znieff1',
+  znieff2: 'SELECT geom AS g FROM nature_znieff2',
+  pn: 'SELECT geom AS g FROM nature_pn',
+  pnr: 'SELECT geom AS g FROM nature_pnr',
+  rnn: 'SELECT geom AS g FROM nature_rnn',
+  rnc: 'SELECT geom AS g FROM nature_rnc',
+  rncf: 'SELECT geom AS g FROM nature_rncf',
+};
+
+test('zonages: the agricultural area in each zone type equals the direct computation (zones unioned, then intersected)', async () => {
+  const nonZero = new Set<string>();
+  for (const [territory, sql, value] of [[`code_insee=${w.communes[0]}`, COMMUNE, w.communes[0]], [`code_epci=${w.epci}`, EPCI, w.epci]]) {
+    const body = await json(`/api/statistiques/zonages?${territory}&campagne=2022`);
+    assert.equal(body.campagne, 2022);
+    assert.equal(body.complete, true);
+    const c = await json(`/api/statistiques/cultures?${territory}&campagne=2022`);
+    assert.equal(body.surface_agricole_ha, c.campagnes[0].surface_agricole_ha);
+    assert.deepEqual(body.zonages.map((z: { type: string }) => z.type), Object.keys(ZONES));
+    for (const z of body.zonages) {
+      // Per parcel: the part of it in the territory, intersected with the union of the zones of the type it touches.
+      const [d] = await w.t.db.query<{ m2: number | null }>(
+        `SELECT sum(ST_Area(ST_Intersection(ST_Intersection(r.geom, t.g), (SELECT ST_Union(z.g) FROM (${ZONES[z.type]}) z WHERE ST_Intersects(z.g, r.geom)))::geography)) AS m2
+         FROM rpg_parcelle r, (SELECT ${sql} AS g) t
+         WHERE r.campagne = 2022 AND ST_Intersects(r.geom, t.g) AND EXISTS (SELECT 1 FROM (${ZONES[z.type]}) z WHERE ST_Intersects(z.g, r.geom))`,
+        [value],
+      );
+      near(z.surface_ha, ha(d.m2 ?? 0), `${territory} ${z.type}`);
+      assert.ok(Math.abs(z.part - (d.m2 ?? 0) / 1e4 / body.surface_agricole_ha) < 0.0002, `${territory} ${z.type} part`);
+      assert.ok(['aoc', 'urbanisme', 'nature'].includes(z.famille) && z.libelle);
+      if (z.surface_ha > 0) nonZero.add(z.type);
+    }
+    const urba = body.zonages.filter((z: { famille: string }) => z.famille === 'urbanisme').reduce((s: number, z: { part: number }) => s + z.part, 0);
+    assert.ok(urba > 0.9 && urba < 1.01, `${territory}: the urbanism types cover the farmland once (${urba})`);
+  }
+  for (const t of ['aoc', 'A', 'ZnC']) assert.ok(nonZero.has(t), `the demo has farmland in ${t}: ${[...nonZero]}`);
+  assert.ok([...nonZero].some((t) => !['aoc', 'U', 'AU', 'A', 'N', 'ZC', 'ZnC'].includes(t)), `farmland in some nature zone: ${[...nonZero]}`);
+  // Default campaign: the latest complete one.
+  assert.equal((await json(`/api/statistiques/zonages?code_insee=${w.communes[0]}`)).campagne, 2023);
+  const csv = parseCsv((await get(`/api/statistiques/zonages?code_insee=${w.communes[0]}&format=csv`)).body);
+  assert.deepEqual(csv[0], ['campagne', 'famille', 'type', 'libelle', 'surface_ha', 'part', 'surface_agricole_ha']);
+  assertProblem(await get(`/api/statistiques/zonages?code_insee=${w.communes[0]}&campagne_debut=2022`), 400, 'campagne_debut');
+});
+
+test('bio: the organic area per stage equals the direct computation; its share of the agricultural area', async () => {
+  const commune = w.communes[0];
+  const body = await (async () => {
+    const res = await get(`/api/statistiques/bio?code_insee=${commune}`, bearer(w.keys.commune));
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.headers['cache-control'], 'private, no-store');
+    return res.json();
+  })();
+  assert.deepEqual(body.campagnes.map((c: { campagne: number }) => c.campagne), [2021, 2022, 2023]);
+  const cultures = await json(`/api/statistiques/cultures?code_insee=${commune}`);
+  for (const c of body.campagnes) {
+    const direct = await w.t.db.query<{ conversion: string; m2: number }>(
+      `SELECT b.conversion, sum(ST_Area(ST_Intersection(b.geom, t.g)::geography)) AS m2
+       FROM bio_parcelle b, (SELECT ${COMMUNE} AS g) t WHERE b.millesime = $2 AND b.bio = 1 AND ST_Intersects(b.geom, t.g) GROUP BY 1`,
+      [commune, c.campagne],
+    );
+    assert.ok(direct.length, 'organic parcels in the commune');
+    const total = direct.reduce((s, d) => s + d.m2, 0);
+    near(c.surface_bio_ha, ha(total), `${c.campagne} surface_bio_ha`);
+    assert.equal(c.surface_agricole_ha, cultures.campagnes.find((x: { campagne: number }) => x.campagne === c.campagne).surface_agricole_ha);
+    assert.ok(Math.abs(c.part_bio - total / 1e4 / c.surface_agricole_ha) < 0.0002, `${c.campagne} part_bio`);
+    assert.equal(c.etapes.length, direct.length);
+    for (const e of c.etapes) {
+      const d = direct.find((x) => x.conversion === e.etape)!;
+      near(e.surface_ha, ha(d.m2), `${c.campagne} ${e.etape}`);
+    }
+    assert.ok(Math.abs(c.etapes.reduce((s: number, e: { part: number }) => s + e.part, 0) - c.part_bio) < 0.0005, 'the stages add up to part_bio');
+  }
+  const csv = await get(`/api/statistiques/bio?code_insee=${commune}&campagne=2023`, { ...bearer(w.keys.commune), accept: 'text/csv' });
+  assert.deepEqual(parseCsv(csv.body)[0], ['campagne', 'etape', 'surface_ha', 'part', 'surface_bio_ha', 'part_bio', 'surface_agricole_ha']);
+});
+
+test('bio security: no key 401, key without the scope 403, outside the territory 403 (code, EPCI, geom), hostile geom 400', async () => {
+  const [inside, outside] = w.communes;
+  const url = (q: string) => `/api/statistiques/bio?${q}`;
+  assertProblem(await get(url(`code_insee=${inside}`)), 401);
+  assertProblem(await get(url(`code_insee=${inside}&apikey=trr_abcdefgh_${'x'.repeat(43)}`)), 401);
+  assertProblem(await get(url(`code_insee=${inside}`), bearer(w.keys.sansScope)), 403);
+  for (const q of [`code_insee=${outside}`, `code_epci=${w.epci}`, 'code_dep=47', 'code_reg=75']) {
+    const res = await get(url(q), bearer(w.keys.commune));
+    assertProblem(res, 403);
+    assert.doesNotMatch(res.body, /surface|part_bio|etapes/);
+  }
+  const [o] = await w.t.db.query<{ g: string }>('SELECT ST_AsGeoJSON(ST_Envelope(geom)) AS g FROM limites_commune WHERE code = $1', [outside]);
+  assertProblem(await get(url(`geom=${encodeURIComponent(o.g)}`), bearer(w.keys.commune)), 403);
+  // The key of the commune in the query string works as in the header (API Carto clients).
+  assert.equal((await get(url(`code_insee=${inside}&apikey=${w.keys.commune}`))).statusCode, 200);
+  // Hostile or malformed territories: 400 naming the parameter, for a national key too.
+  const bowtie = { type: 'Polygon', coordinates: [[[0.4, 44.3], [0.5, 44.4], [0.5, 44.3], [0.4, 44.4], [0.4, 44.3]]] };
+  const deep = '['.repeat(40) + ']'.repeat(40);
+  const many = { type: 'Polygon', coordinates: [[...Array.from({ length: 50_001 }, (_, i) => [0.4 + (i % 100) * 1e-4, 44.3 + Math.floor(i / 100) * 1e-4]), [0.4, 44.3]]] };
+  for (const key of [w.keys.commune, w.keys.national]) {
+    for (const g of [JSON.stringify(bowtie), '{"type":"Polygon","coordinates":[[[0,0],[1e999,0],[1,1],[0,0]]]}', deep, 'not json', JSON.stringify({ type: 'Point', coordinates: [0.4, 44.3] })]) {
+      assertProblem(await get(url(`geom=${encodeURIComponent(g)}`), bearer(key)), 400, 'geom');
+    }
+    assertProblem(await get(url(`geom=${encodeURIComponent(JSON.stringify(many))}`), bearer(key)), 400, 'geom');
+    assertProblem(await get(url(''), bearer(key)), 400, 'code_insee');
+    assertProblem(await get(url(`code_insee=${inside}&geom=${encodeURIComponent(JSON.stringify(bowtie))}`), bearer(key)), 400, 'geom');
+  }
+});
+
 test('OpenAPI: the routes with their schemas', async () => {
   const doc = await json('/api/doc/statistiques.json');
-  for (const p of ['/api/statistiques/territoires', '/api/statistiques/cultures']) {
+  for (const p of ['/api/statistiques/territoires', '/api/statistiques/cultures', '/api/statistiques/transitions', '/api/statistiques/zonages', '/api/statistiques/bio']) {
     assert.ok(doc.paths[p]?.get, `${p} documented`);
     assert.ok(doc.paths[p].get.responses['200'].content['application/json'].schema, `${p} answer schema`);
   }
   const params = doc.paths['/api/statistiques/cultures'].get.parameters.map((p: { name: string }) => p.name);
   for (const n of ['code_insee', 'code_epci', 'code_dep', 'code_reg', 'geom', 'campagne', 'campagne_debut', 'campagne_fin', 'format']) assert.ok(params.includes(n), n);
+  assert.match(doc.paths['/api/statistiques/bio'].get.description, /Restricted.*cartobio:territoires/s);
 });
