@@ -8,6 +8,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCsv } from '../../../src/formats/csv.ts';
 import { setCampagne } from '../../../src/modules/rpg/campagnes.ts';
+import { importFeatures } from '../../../src/import/engine.ts';
+import { natureLayerOf } from '../../../src/modules/nature/layers.ts';
 import { assertProblem } from '../../helpers/app.ts';
 import { bearer, ha, statsWorld, type StatsWorld } from './helpers.ts';
 
@@ -352,6 +354,25 @@ test('bio security: no key 401, key without the scope 403, outside the territory
     assertProblem(await get(url(''), bearer(key)), 400, 'code_insee');
     assertProblem(await get(url(`code_insee=${inside}&geom=${encodeURIComponent(JSON.stringify(bowtie))}`), bearer(key)), 400, 'geom');
   }
+});
+
+test('cache: an import changes the dataset version, so the next answer is computed again from the new data', async () => {
+  const code = w.communes[3];
+  const url = `/api/statistiques/zonages?code_insee=${code}&campagne=2023`;
+  const first = await get(url);
+  assert.equal(first.headers['x-terroir-cache'], 'miss');
+  const second = await get(url);
+  assert.equal(second.headers['x-terroir-cache'], 'hit');
+  assert.equal(second.body, first.body);
+  const pn = (body: { zonages: { type: string; part: number }[] }) => body.zonages.find((z) => z.type === 'pn')!.part;
+  assert.ok(pn(first.json()) < 0.99);
+  // A national park over the whole commune, loaded through the import path.
+  const [c] = await w.t.db.query<{ g: string }>('SELECT ST_AsGeoJSON(geom) AS g FROM limites_commune WHERE code = $1', [code]);
+  await importFeatures(w.t.db, natureLayerOf('pn').targets[0], [{ index: 1, properties: { ID_MNHN: 'FR3400099', NOM_SITE: 'Parc de test' }, geometry: JSON.parse(c.g) }], { file: 'pn-test.geojson', srid: 4326, options: {} });
+  const third = await get(url);
+  assert.equal(third.headers['x-terroir-cache'], 'miss');
+  assert.ok(pn(third.json()) > 0.999, `the park covers the commune's farmland: ${pn(third.json())}`);
+  assert.equal((await get(url)).headers['x-terroir-cache'], 'hit');
 });
 
 test('OpenAPI: the routes with their schemas', async () => {
