@@ -33,6 +33,7 @@ test('credentials: Bearer, apikey in the query or the body, taken out of the req
   assert.equal(takeCredential(req({ authorization: `Basic ${KEY_A}` })), undefined);
   assert.equal(takeCredential(req({ authorization: `Bearer ${KEY_A} extra` })), undefined);
   assert.equal(takeCredential(req({ authorization: `Bearer${KEY_A}` })), undefined);
+  assert.equal(takeCredential(req({ authorization: `NotBearer ${KEY_A}` })), undefined, 'the scheme is the whole first word');
   const query: Record<string, unknown> = { apikey: KEY_A, code_insee: '47501' };
   assert.deepEqual(takeCredential(req({ query })), { token: KEY_A, source: 'apikey' });
   assert.deepEqual(query, { code_insee: '47501' }, 'apikey removed from the query');

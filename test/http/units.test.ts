@@ -55,6 +55,11 @@ test('problem bodies: detail and instance cut at 1000 characters, echoes at 200'
   assert.equal(boundedEcho(null), null);
   const small = { type: 'Point', coordinates: [1, 2] };
   assert.equal(boundedEcho(small), small, 'a short object is echoed as it is');
+  const exactly200 = { s: 'x'.repeat(192) }; // {"s":"…"} = 8 + 192 characters
+  assert.equal(JSON.stringify(exactly200).length, 200);
+  assert.equal(boundedEcho(exactly200), exactly200, 'an object of 200 characters is echoed as it is');
+  const of201 = { s: 'x'.repeat(193) };
+  assert.equal(boundedEcho(of201), `${JSON.stringify(of201).slice(0, 200)}…`);
   const big = { coordinates: Array.from({ length: 100 }, (_, i) => i) };
   const echoed = boundedEcho(big) as string;
   assert.equal(typeof echoed, 'string');
@@ -93,6 +98,7 @@ test('paging schema: default and maximum of the route, _start from 0', () => {
   assert.equal(s._limit.maximum, 1000);
   assert.equal(s._limit.default, 500);
   assert.equal(s._limit.description, 'Features per page (default 500, at most 1000).');
+  assert.equal(s._start.description, 'Index of the first feature (paging).');
   const bare = pagingSchema(500, 1000, false) as unknown as Record<string, Record<string, unknown>>;
   assert.equal('default' in bare._start, false);
   assert.equal('default' in bare._limit, false);
@@ -117,6 +123,14 @@ test('request URL: the public URL when configured, else a plain Host and http(s)
   // A path starting with `//` never makes a link to another host.
   assert.equal(requestUrl(req({ url: '//evil.com/api/x', host: 'h' })).href, 'http://h/evil.com/api/x');
   assert.equal(requestUrl(req({ url: '///a b', host: 'h' })).href, 'http://h/a%20b');
-  // A path URL cannot parse is rebuilt on localhost, its non-printable characters encoded.
-  assert.equal(requestUrl(req({ url: '/%', host: 'h' })).href, 'http://h/%');
+  // Only the leading slashes are folded: a URL inside the query string is kept whole.
+  assert.equal(requestUrl(req({ url: '/api/x?u=http://a//b', host: 'h' })).href, 'http://h/api/x?u=http://a//b');
+  // A host the URL parser refuses (a port above 65535) falls back on localhost, the path kept and its
+  // non-printable characters encoded.
+  assert.equal(requestUrl(req({ url: '/a/b?c=d', host: 'h:99999' })).href, 'http://localhost/a/b?c=d');
+  assert.equal(requestUrl(req({ url: '/a/b', host: 'h:99999', protocol: 'https' })).href, 'https://localhost/a/b');
+  assert.equal(requestUrl(req({ url: '/é', host: 'h:99999' })).href, 'http://localhost/%C3%A9');
+  // A server without configuration (no public URL) reads the headers.
+  const bare = { url: '/a', host: 'h', protocol: 'http', server: {} } as unknown as FastifyRequest;
+  assert.equal(requestUrl(bare).href, 'http://h/a');
 });
