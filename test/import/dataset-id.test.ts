@@ -21,6 +21,7 @@ function twoFiles(layer: string): [string, string] {
 test('fileKey keeps the file and its folder, not the machine path', () => {
   assert.equal(fileKey('/home/me/opendatawine/delimitation_aoc/21/21295/00475.geojson'), '21295/00475.geojson');
   assert.equal(fileKey('x.geojson'), 'x.geojson');
+  assert.equal(fileKey('/x.geojson'), 'x.geojson', 'a file at the root: no empty folder name');
   assert.equal(fileKey('C:\\data\\R53\\PARCELLES_GRAPHIQUES.shp'), 'R53/PARCELLES_GRAPHIQUES.shp');
 });
 

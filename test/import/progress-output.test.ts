@@ -120,3 +120,40 @@ test('the summary: counts, merges, repairs and rejections, files with their form
   });
   assert.equal(none, 'x.y → x_y: read 0, loaded 0, repaired 0, rejected 0, replaced 0 (old rows), 0.0 s (0 features/s)');
 });
+
+test('on a terminal: the bar follows later reports; stop before any report is harmless; the default follows isTTY', () => {
+  const tty = fakeTty();
+  const r = progressReporter(tty); // isTTY true: the bar
+  r.onProgress({ ...base, expected: 1000, features: 100, fileFeatures: 100, elapsedMs: 1000 });
+  r.onProgress({ ...base, expected: 1000, features: 600, fileFeatures: 600, elapsedMs: 2000 });
+  r.stop();
+  assert.match(tty.text(), /\b60% \| 600 features \| 300 features\/s/, tty.text());
+  const counter = fakeTty();
+  const c = progressReporter(counter, true);
+  c.onProgress({ ...base, features: 10, elapsedMs: 1000 });
+  c.onProgress({ ...base, features: 20, elapsedMs: 2000 });
+  c.stop();
+  assert.match(counter.text(), /reading a\.json \| 20 features \| 10 features\/s/);
+  assert.doesNotMatch(counter.text(), /%/);
+  progressReporter(fakeTty(), true).stop();
+  const plain = new PassThrough() as unknown as NodeJS.WriteStream;
+  let out = '';
+  plain.on('data', (d) => (out += d));
+  progressReporter(plain).onProgress({ ...base, features: 1, elapsedMs: 0 }); // not a terminal: log lines
+  assert.equal(out, '[import] reading a.json: 1 feature, 0 features/s, 0.0 s\n', 'no total: no percentage, no ETA; no time elapsed: rate 0');
+});
+
+test('without a terminal: the waiting and swapping phases named, no ETA at 0 %', () => {
+  const s = new PassThrough() as unknown as NodeJS.WriteStream;
+  let out = '';
+  s.on('data', (d) => (out += d));
+  const r = progressReporter(s, false);
+  r.onProgress({ ...base, phase: 'wait', elapsedMs: 100 });
+  r.onProgress({ ...base, bytes: 0, bytesTotal: 100, elapsedMs: 200 });
+  r.onProgress({ ...base, phase: 'swap', features: 5, elapsedMs: 300 });
+  assert.deepEqual(out.trim().split('\n'), [
+    '[import] waiting for another import of this dataset a.json: 0 features, 0 features/s, 0.1 s',
+    '[import] reading a.json: 0 features (0%), 0 features/s, 0.2 s',
+    '[import] swapping into the table a.json: 5 features, 17 features/s, 0.3 s',
+  ]);
+});
