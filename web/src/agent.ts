@@ -64,7 +64,7 @@ export async function coucheBio(carte: Carte, t: Territoire | null, campagne: nu
 }
 
 function ligneDemande(d: Demande, ouvrir: (id: number) => void): HTMLElement {
-  const b = el('button', { type: 'button', 'aria-label': `Ouvrir la demande ${d.id}` }, `n° ${d.id}`);
+  const b = el('button', { type: 'button' }, `Ouvrir la demande ${d.id}`);
   b.addEventListener('click', () => ouvrir(d.id));
   return el('tr', {}, el('td', {}, b), el('td', {}, d.organisation_nom), el('td', {}, STATUTS[d.statut] ?? d.statut), el('td', {}, d.depose_le.slice(0, 10)));
 }
@@ -129,7 +129,7 @@ export async function registre(cible: HTMLElement): Promise<void> {
     el('thead', {}, el('tr', {}, ...['Demande', 'Organisme', 'Statut', 'Déposée le'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, ...demandes.map((d) => ligneDemande(d, (id) => void ouvrir(id)))),
   );
-  cible.replaceChildren(el('h3', {}, 'Registre RPG niveau 2'), el('div', { class: 'defile' }, table), detail, el('a', { href: '#', id: 'registre-csv' }, 'Registre complet en CSV'));
+  cible.replaceChildren(el('h3', {}, 'Registre RPG niveau 2'), el('div', { class: 'defile', tabindex: '0', role: 'group', 'aria-label': 'Liste des demandes' }, table), detail, el('a', { href: '#', id: 'registre-csv' }, 'Registre complet en CSV'));
   cible.querySelector('#registre-csv')!.addEventListener('click', async (ev) => {
     ev.preventDefault();
     await telecharger('/api/niveau2/registre?format=csv', 'registre-niveau2.csv');

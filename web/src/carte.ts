@@ -63,6 +63,8 @@ export function creerCarte(conteneur: HTMLElement, centre: [number, number], zoo
     center: centre,
     zoom,
     maxZoom: 19,
+    // The view in the address (#zoom/lat/lon): a map can be shared, reloaded, printed from a link.
+    hash: true,
     locale: LOCALE,
     attributionControl: false,
     canvasContextAttributes: { preserveDrawingBuffer: true },

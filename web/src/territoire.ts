@@ -189,7 +189,7 @@ export async function panneauTerritoire(cible: HTMLElement, t: Territoire, campa
         corps.append(ligne);
       }
       table.append(corps);
-      blocs.push(section('stat-transitions', `Transitions de cultures ${tr.de} → ${tr.vers}`, el('div', { class: 'defile' }, table), csv(urlTransitions, `transitions-${t.type}-${t.code}.csv`)));
+      blocs.push(section('stat-transitions', `Transitions de cultures ${tr.de} → ${tr.vers}`, el('div', { class: 'defile', tabindex: '0', role: 'group', 'aria-label': 'Matrice des transitions' }, table), csv(urlTransitions, `transitions-${t.type}-${t.code}.csv`)));
     }
   } else blocs.push(echec(transitions.reason));
 
