@@ -20,6 +20,11 @@ let n = 0;
 export async function emptyPlace(): Promise<Place> {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
+  // An empty cache of prepared databases: these tests are about building from nothing (the generation
+  // path), whether or not `npm install` ran `terroir prepare` on this machine (it did in CI). The
+  // prepared path has its own tests (test/commands/prepare.test.ts).
+  const cache = mkdtempSync(join(tmpdir(), 'terroir-demo-cache-'));
+  env.TERROIR_CACHE_DIR = cache;
   if (BACKEND === 'postgres') {
     const url = process.env.DATABASE_URL!;
     const name = `terroir_t_demo_${process.pid}_${n++}`;
@@ -33,6 +38,7 @@ export async function emptyPlace(): Promise<Place> {
       args: ['--database-url', u.toString()],
       env,
       async drop() {
+        rmSync(cache, { recursive: true, force: true });
         const c = new pg.Client({ connectionString: url });
         await c.connect();
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -41,7 +47,14 @@ export async function emptyPlace(): Promise<Place> {
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'terroir-demo-cli-'));
-  return { args: ['--data-dir', dir], env, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    args: ['--data-dir', dir],
+    env,
+    drop: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface Run {
