@@ -14,7 +14,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { BACKEND } from '../helpers/db.ts';
-import { testApp, type TestApp } from '../helpers/app.ts';
+import { freshDb, type TestDb } from '../helpers/db.ts';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import type { FastifyInstance } from 'fastify';
 import { generateDemo } from '../../src/demo/index.ts';
 import { createOrganisation } from '../../src/auth/organisations.ts';
 import { issueKey } from '../../src/auth/keys.ts';
@@ -30,7 +33,7 @@ const skip = existsSync(CHROMIUM) ? false : `Chromium is missing (${CHROMIUM}): 
 type Browser = import('playwright-core').Browser;
 type Page = import('playwright-core').Page;
 
-let t: TestApp;
+let t: TestDb & { app: FastifyInstance };
 let base: string;
 let browser: Browser;
 let page: Page;
@@ -50,7 +53,9 @@ before(async () => {
     assert.equal(r.status, 0, 'npm run build:web');
   }
   mkdirSync(RESULTS, { recursive: true });
-  t = await testApp();
+  // The real service on a fresh database; CartoBio needs its pseudonym secret on PostgreSQL.
+  const d = await freshDb();
+  t = { ...d, app: await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', TERROIR_PSEUDONYM_KEY: 'webmap-test-pseudonym-secret-0123456789abcdef' }), db: d.db, logger: false }) };
   await generateDemo(t.db, { seed: 3, communes: 2, annees: [2022, 2023] });
   communes = await t.db.query<{ code: string; nom: string }>(`SELECT code, nom FROM limites_commune WHERE code LIKE '475%' ORDER BY code`);
   const [p] = await t.db.query<{ x: number; y: number; cultu23: string; group23: string; group22: string }>(
@@ -88,6 +93,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  await t?.app.close();
   await t?.close();
 });
 

@@ -76,6 +76,7 @@ async function demarrer() {
     for (const b of ['cadastre', 'aoc', 'plu', 'nature']) basculer(carte, b, $<HTMLInputElement>(`couche-${b}`).checked);
     carte.once('idle', () => {
       document.documentElement.dataset.carte = 'prete';
+      performance.mark('terroir:carte-prete');
       indiquerZoom();
     });
   });
@@ -169,6 +170,7 @@ function rechercher(etat: EtatPage) {
 
 async function choisirTerritoire(etat: EtatPage, t: Territoire, cadrer: boolean) {
   etat.territoire = t;
+  performance.mark('terroir:territoire-choisi');
   const { carte } = etat;
   if (cadrer && t.bbox && t.bbox.length >= 4) carte.fitBounds([t.bbox[0], t.bbox[1], t.bbox[2], t.bbox[3]], { padding: 20, duration: 0 });
   if (cadrer && t.type === 'commune') {

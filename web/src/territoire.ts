@@ -241,6 +241,7 @@ export async function panneauTerritoire(cible: HTMLElement, t: Territoire, campa
   }
   blocs.push(telechargements(t, campagne));
   cible.replaceChildren(...blocs);
+  if (cible.querySelector('svg.graphique')) performance.mark('terroir:premier-graphique');
 }
 
 /** The territory's layers: GeoJSON (OGC API items over the territory's extent); organic parcels as Shapefile with a key. */
