@@ -206,6 +206,16 @@ test(`${BACKEND}: the web map in Chromium`, { skip, timeout: 600_000 }, async (t
     assert.equal(rows, y2023.groupes.length, 'one row per crop group');
     assert.ok(await page.locator('#stat-assolement svg rect').count() >= y2023.groupes.length, 'a bar per group');
     assert.equal(await page.getAttribute('#stat-assolement a.lien-csv', 'href'), `/api/statistiques/cultures?code_insee=${c.code}&campagne_debut=2022&campagne_fin=2023&format=csv`);
+    const csv = await fetch(`${base}${await page.getAttribute('#stat-assolement a.lien-csv', 'href')}`);
+    assert.equal(csv.status, 200);
+    assert.match(String(csv.headers.get('content-type')), /^text\/csv/);
+    // Zonings of 2023 and the 2022 → 2023 transitions, as the API gives them.
+    const zonages = (await (await fetch(`${base}/api/statistiques/zonages?code_insee=${c.code}&campagne=2023`)).json()) as { zonages: { surface_ha: number; part: number }[] };
+    const shown = await page.$$eval('#stat-zonages tbody td[data-valeur]', (tds) => tds.map((td) => Number((td as HTMLElement).dataset.valeur)));
+    assert.deepEqual(shown, zonages.zonages.flatMap((z) => [z.surface_ha, z.part]));
+    const transitions = (await (await fetch(`${base}/api/statistiques/transitions?code_insee=${c.code}&campagne=2023`)).json()) as { transitions: { flux: { surface_ha: number }[] }[] };
+    const cells = await page.$$eval('#stat-transitions tbody td', (tds) => tds.map((td) => td.textContent).filter(Boolean).length);
+    assert.equal(cells, transitions.transitions[0].flux.length, 'one filled cell per flow');
     await shot('territoire');
   });
 

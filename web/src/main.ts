@@ -172,7 +172,11 @@ async function choisirTerritoire(etat: EtatPage, t: Territoire, cadrer: boolean)
   etat.territoire = t;
   performance.mark('terroir:territoire-choisi');
   const { carte } = etat;
-  if (cadrer && t.bbox && t.bbox.length >= 4) carte.fitBounds([t.bbox[0], t.bbox[1], t.bbox[2], t.bbox[3]], { padding: 20, duration: 0 });
+  if (cadrer && t.bbox && t.bbox.length >= 4) {
+    carte.fitBounds([t.bbox[0], t.bbox[1], t.bbox[2], t.bbox[3]], { padding: 20, duration: 0 });
+    // A commune is shown with its parcels (tiles from zoom 13), even if it then overflows the view.
+    if (t.type === 'commune' && carte.getZoom() < 13) carte.setZoom(13);
+  }
   if (cadrer && t.type === 'commune') {
     void obtenir<Collection>(`/api/limites-administratives/commune?code=${encodeURIComponent(t.code)}`)
       .then((fc) => (carte.getSource('territoire') as GeoJSONSource | undefined)?.setData(fc as never))

@@ -20,20 +20,23 @@ interface Groupe {
   parcelles: number;
   cultures: { code_cultu: string; libelle: string; surface_ha: number; parcelles: number }[];
 }
+/** A campaign not completed ("constatée") comes with `complete: false` and no figure. */
 interface CampagneStat {
   campagne: number;
   complete: boolean;
-  surface_agricole_ha: number;
-  parcelles: number;
-  part_derobee: number;
+  surface_agricole_ha: number | null;
+  parcelles: number | null;
+  part_derobee: number | null;
   groupes: Groupe[];
 }
+type Complete = CampagneStat & { surface_agricole_ha: number; parcelles: number; part_derobee: number };
+const estComplete = (c: CampagneStat): c is Complete => c.complete && c.surface_agricole_ha !== null;
 interface Cultures {
   territoire: { type: string; code: string; nom: string; surface_ha: number };
   campagnes: CampagneStat[];
 }
 interface Transitions {
-  transitions: { de: number; vers: number; flux: { groupe_de: string | number; libelle_de: string; groupe_vers: string | number; libelle_vers: string; surface_ha: number }[] }[];
+  transitions: { de: number; vers: number; complete?: boolean; flux: { groupe_de: string | number; libelle_de: string; groupe_vers: string | number; libelle_vers: string; surface_ha: number }[] }[];
 }
 interface Zonages {
   campagne: number;
@@ -104,13 +107,16 @@ export async function panneauTerritoire(cible: HTMLElement, t: Territoire, campa
   if (cultures.status === 'fulfilled') {
     const c = cultures.value;
     tete.append(` — ${ha.format(c.territoire.surface_ha)} ha`);
-    const annee = c.campagnes.find((x) => x.campagne === campagne) ?? c.campagnes[c.campagnes.length - 1];
+    const completes = c.campagnes.filter(estComplete);
+    const choisie = c.campagnes.find((x) => x.campagne === campagne);
+    const annee = choisie && estComplete(choisie) ? choisie : completes[completes.length - 1];
+    if (choisie && !estComplete(choisie)) blocs.push(el('p', { class: 'petit' }, `La campagne ${campagne} n’est pas constatée : pas encore de chiffres publics ; l’assolement montré est celui de ${annee?.campagne ?? 'aucune campagne'}.`));
     if (annee) {
       const groupes = [...annee.groupes].sort((a, b) => b.surface_ha - a.surface_ha);
       blocs.push(
         section(
           'stat-assolement',
-          `Assolement ${annee.campagne}${annee.complete ? '' : ' (campagne incomplète)'}`,
+          `Assolement ${annee.campagne}`,
           el(
             'p',
             { class: 'resume' },
@@ -142,14 +148,14 @@ export async function panneauTerritoire(cible: HTMLElement, t: Territoire, campa
           csv(urlCultures, `cultures-${t.type}-${t.code}.csv`),
         ),
       );
-      const principaux = [...new Set(c.campagnes.flatMap((x) => x.groupes).sort((a, b) => b.surface_ha - a.surface_ha).map((g) => String(g.code_groupe)))];
+      const principaux = [...new Set(completes.flatMap((x) => x.groupes).sort((a, b) => b.surface_ha - a.surface_ha).map((g) => String(g.code_groupe)))];
       blocs.push(
         section(
           'stat-evolution',
           `Évolution ${debut}–${fin}`,
           piles(
             'Surface par groupe de cultures et par campagne',
-            c.campagnes.map((x) => ({
+            completes.map((x) => ({
               libelle: String(x.campagne),
               total: `${entier.format(x.surface_agricole_ha)}`,
               parts: principaux.map((code) => {
@@ -161,7 +167,11 @@ export async function panneauTerritoire(cible: HTMLElement, t: Territoire, campa
           tableau(
             'Surface agricole par campagne',
             ['Campagne', 'Surface (ha)', 'Parcelles', 'Dérobées'],
-            c.campagnes.map((x) => [`${x.campagne}${x.complete ? '' : ' *'}`, [ha.format(x.surface_agricole_ha), String(x.surface_agricole_ha)], entier.format(x.parcelles), pct.format(x.part_derobee)]),
+            c.campagnes.map((x) =>
+              estComplete(x)
+                ? [String(x.campagne), [ha.format(x.surface_agricole_ha), String(x.surface_agricole_ha)], entier.format(x.parcelles), pct.format(x.part_derobee)]
+                : [`${x.campagne} (non constatée)`, '—', '—', '—'],
+            ),
           ),
         ),
       );
@@ -169,13 +179,15 @@ export async function panneauTerritoire(cible: HTMLElement, t: Territoire, campa
   } else blocs.push(echec(cultures.reason));
 
   if (transitions.status === 'fulfilled') {
-    const tr = transitions.value.transitions.find((x) => x.vers === campagne) ?? transitions.value.transitions[transitions.value.transitions.length - 1];
+    const paires = transitions.value.transitions.filter((x) => x.complete !== false);
+    const tr = paires.find((x) => x.vers === campagne) ?? paires[paires.length - 1];
     if (tr) {
       const de = [...new Map(tr.flux.map((f) => [String(f.groupe_de), f.libelle_de])).entries()];
       const vers = [...new Map(tr.flux.map((f) => [String(f.groupe_vers), f.libelle_vers])).entries()];
       const max = Math.max(...tr.flux.map((f) => f.surface_ha), 1e-9);
       const table = el('table', { class: 'chiffres matrice' }, el('caption', {}, `Transitions ${tr.de} → ${tr.vers} (ha ; lignes : groupe en ${tr.de}, colonnes : groupe en ${tr.vers})`));
-      table.append(el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, `${tr.de} \\ ${tr.vers}`), ...vers.map(([, l]) => el('th', { scope: 'col' }, l)))));
+      const court = (l: string) => (l.length > 18 ? el('abbr', { title: l }, `${l.slice(0, 17)}…`) : l);
+      table.append(el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, `${tr.de} \\ ${tr.vers}`), ...vers.map(([, l]) => el('th', { scope: 'col' }, court(l))))));
       const corps = el('tbody');
       for (const [code, libelle] of de) {
         const ligne = el('tr', {}, el('th', { scope: 'row' }, libelle));
