@@ -219,6 +219,26 @@ test(`${BACKEND}: the web map in Chromium`, { skip, timeout: 600_000 }, async (t
     await shot('territoire');
   });
 
+  await tt.test('the statistics of the map’s extent (a drawn area, `geom`) are the API’s', async (st) => {
+    if ((await fetch(`${base}/api/statistiques/territoires?q=x`)).status === 404) return st.skip('the statistics API is not in this build yet');
+    await page.click('#bouton-emprise');
+    await page.waitForFunction(() => document.querySelector('#stat-assolement a.lien-csv')?.getAttribute('href')?.includes('geom='), null, { timeout: 120_000 });
+    const href = (await page.getAttribute('#stat-assolement a.lien-csv', 'href'))!;
+    const geom = JSON.parse(new URL(href, base).searchParams.get('geom')!);
+    assert.equal(geom.type, 'Polygon');
+    const api = (await (await fetch(`${base}${href.replace('&format=csv', '')}`)).json()) as { campagnes: { campagne: number; surface_agricole_ha: number; parcelles: number }[] };
+    const y2023 = api.campagnes.find((x) => x.campagne === 2023)!;
+    assert.ok(y2023.parcelles > 0, 'the extent holds parcels');
+    assert.equal(Number(await page.getAttribute('#stat-surface', 'data-valeur')), y2023.surface_agricole_ha);
+    assert.equal(Number(await page.getAttribute('#stat-parcelles', 'data-valeur')), y2023.parcelles);
+    assert.match((await page.textContent('#territoire-contenu .territoire-nom'))!, /Zone dessinée : emprise de la carte/);
+    // Back to the commune for what follows (its organic parcels).
+    await page.fill('#recherche-q', communes[0].nom);
+    await page.press('#recherche-q', 'Enter');
+    await page.locator('#recherche-resultats button', { hasText: communes[0].nom }).first().click();
+    await page.waitForFunction((nom) => document.querySelector('#territoire-contenu .territoire-nom')?.textContent?.includes(`Commune ${nom}`), communes[0].nom, { timeout: 60_000 });
+  });
+
   await tt.test('an instructor’s key opens the level-2 register; a refusal needs and records a reason', async () => {
     await page.fill('#cle', instructeurKey);
     await page.press('#cle', 'Enter');

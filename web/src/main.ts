@@ -118,6 +118,14 @@ async function demarrer() {
 
   rechercher(etat);
   agent(etat);
+  // The statistics of a drawn area: the rectangle the map shows.
+  $('bouton-emprise').addEventListener('click', () => {
+    const b = carte.getBounds();
+    const [w, s, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => Number(v.toFixed(6)));
+    const geom = { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
+    (carte.getSource('territoire') as GeoJSONSource | undefined)?.setData({ type: 'Feature', geometry: geom as never, properties: {} });
+    void choisirTerritoire(etat, { type: 'geom', code: 'emprise', nom: 'emprise de la carte', bbox: [w, s, e, n], geom }, false).then(() => $('territoire').focus());
+  });
   $('bouton-imprimer').addEventListener('click', () => window.print());
   window.addEventListener('beforeprint', () => {
     $('impression-titre').textContent = `Terroir — ${etat.territoire ? `${etat.territoire.nom}, ` : ''}campagne RPG ${etat.campagne} — imprimé le ${new Date().toLocaleDateString('fr-FR')}`;
@@ -177,6 +185,7 @@ async function choisirTerritoire(etat: EtatPage, t: Territoire, cadrer: boolean)
     // A commune is shown with its parcels (tiles from zoom 13), even if it then overflows the view.
     if (t.type === 'commune' && carte.getZoom() < 13) carte.setZoom(13);
   }
+  if (cadrer && t.type !== 'commune') (carte.getSource('territoire') as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [] });
   if (cadrer && t.type === 'commune') {
     void obtenir<Collection>(`/api/limites-administratives/commune?code=${encodeURIComponent(t.code)}`)
       .then((fc) => (carte.getSource('territoire') as GeoJSONSource | undefined)?.setData(fc as never))

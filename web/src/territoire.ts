@@ -2,15 +2,17 @@
  * The territory panel: the statistics API (`/api/statistiques/*`) as charts with their tables, each
  * downloadable as CSV (the same URL with `format=csv`), and the territory's layers to download.
  */
-import { cle, el, ErreurApi, ha, obtenir, pct, entier, telecharger } from './api.ts';
+import { cle, el, ErreurApi, ha, obtenir, pct, entier, telecharger, type Geometrie } from './api.ts';
 import { couleurGroupe } from './couleurs.ts';
 import { barres, piles } from './graphiques.ts';
 
+/** A unit found by the search, or a drawn area (`geom`: the map's extent). */
 export interface Territoire {
-  type: 'commune' | 'epci' | 'departement' | 'region';
+  type: 'commune' | 'epci' | 'departement' | 'region' | 'geom';
   code: string;
   nom: string;
   bbox?: number[];
+  geom?: Geometrie;
 }
 
 interface Groupe {
@@ -47,11 +49,11 @@ interface Bio {
   campagnes: { campagne: number; surface_agricole_ha: number; surface_bio_ha: number; part_bio: number; etapes: { etape: string; surface_ha: number; part: number }[] }[];
 }
 
-const PARAM: Record<Territoire['type'], string> = { commune: 'code_insee', epci: 'code_epci', departement: 'code_dep', region: 'code_reg' };
-const NOM_TYPE: Record<Territoire['type'], string> = { commune: 'Commune', epci: 'EPCI', departement: 'Département', region: 'Région' };
+const PARAM: Record<Territoire['type'], string> = { commune: 'code_insee', epci: 'code_epci', departement: 'code_dep', region: 'code_reg', geom: 'geom' };
+const NOM_TYPE: Record<Territoire['type'], string> = { commune: 'Commune', epci: 'EPCI', departement: 'Département', region: 'Région', geom: 'Zone dessinée :' };
 
 export function parametre(t: Territoire): string {
-  return `${PARAM[t.type]}=${encodeURIComponent(t.code)}`;
+  return `${PARAM[t.type]}=${encodeURIComponent(t.type === 'geom' ? JSON.stringify(t.geom) : t.code)}`;
 }
 
 function csv(url: string, nom: string): HTMLAnchorElement {
@@ -101,7 +103,7 @@ export async function panneauTerritoire(cible: HTMLElement, t: Territoire, campa
   const urlZonages = `/api/statistiques/zonages?${p}&campagne=${campagne}`;
   const urlBio = `/api/statistiques/bio?${p}&${plage}`;
   const [cultures, transitions, zonages] = await Promise.allSettled([obtenir<Cultures>(urlCultures), obtenir<Transitions>(urlTransitions), obtenir<Zonages>(urlZonages)]);
-  const tete = el('p', { class: 'territoire-nom' }, el('strong', {}, `${NOM_TYPE[t.type]} ${t.nom}`), ` (${t.code})`);
+  const tete = el('p', { class: 'territoire-nom' }, el('strong', {}, `${NOM_TYPE[t.type]} ${t.nom}`), t.type === 'geom' ? '' : ` (${t.code})`);
   const blocs: HTMLElement[] = [tete];
 
   if (cultures.status === 'fulfilled') {
