@@ -39,6 +39,15 @@ ${modules.map((m) => `<li><a href="${escape(docOf(m.name))}"><code>/api/${escape
 <p>Documentation : <code>README.md</code> et <code>docs/</code> dans le dépôt (<code>docs/carte.md</code> pour cette carte, <code>docs/demo.md</code> pour le territoire de démonstration).</p>`;
 }
 
+/**
+ * The map page loads nothing from another origin, and the browser holds it to that: scripts, styles,
+ * workers, tiles and API calls from Terroir only (style attributes are inline; images and workers
+ * may be data:/blob: URLs MapLibre makes itself).
+ */
+export const MAP_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; " +
+  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+
 /** Where the built page takes the links. */
 export const LINKS_SLOT = '<!--terroir:liens-->';
 
@@ -82,7 +91,10 @@ export function registerLanding(app: FastifyInstance, modules: readonly { name: 
   };
   app.get('/', { schema: { hide: true }, config: { access: 'public' } }, async (req, reply) => {
     reply.header('vary', 'accept');
-    if (wantsHtml(req)) return reply.type('text/html; charset=utf-8').send(page);
+    if (wantsHtml(req)) {
+      if (web) reply.header('content-security-policy', MAP_CSP);
+      return reply.type('text/html; charset=utf-8').send(page);
+    }
     return json;
   });
 }

@@ -21,6 +21,7 @@ test('a browser gets the web map (docs/carte.md), its assets under /carte/ with 
   assert.match(res.body, /<html lang="fr">/);
   assert.match(res.body, /<script type="module" src="\/carte\/app\.js"><\/script>/);
   assert.doesNotMatch(res.body, /terroir:liens/, 'the links replace their slot');
+  assert.match(String(res.headers['content-security-policy']), /default-src 'self'; script-src 'self';.*connect-src 'self'/, 'nothing from another origin');
   for (const [file, type] of [['app.js', /^text\/javascript/], ['app-style.css', /^text\/css/], ['maplibre-gl-worker.mjs', /^text\/javascript/]] as const) {
     const a = await t.app.inject({ url: `/carte/${file}`, headers: { 'accept-encoding': 'gzip' } });
     assert.equal(a.statusCode, 200, file);

@@ -4,7 +4,6 @@
  * urbanism zones, nature zones and (with a key) organic parcels as layers toggled by the panel.
  */
 import { Map as Carte, NavigationControl, ScaleControl, AttributionControl, setWorkerUrl, type LayerSpecification, type StyleSpecification } from 'maplibre-gl';
-import { entetes } from './api.ts';
 import { COULEURS_ZONES, expressionCouleur } from './couleurs.ts';
 
 const origine = () => location.origin;
@@ -67,9 +66,8 @@ export function creerCarte(conteneur: HTMLElement, centre: [number, number], zoo
     hash: true,
     locale: LOCALE,
     attributionControl: false,
+    // Kept so that the print view and the browser test can read the drawn map.
     canvasContextAttributes: { preserveDrawingBuffer: true },
-    // Restricted tiles (organic parcels) need the key; it goes in a header to Terroir only.
-    transformRequest: (url) => (url.startsWith(origine()) ? { url, headers: entetes() } : { url }),
   });
   carte.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   carte.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
