@@ -1,6 +1,6 @@
 /**
  * /api/statistiques on the demo: every figure of every route checked against a direct SQL
- * computation written independently of the module's (no covered-by shortcut, no per-parcel
+ * computation written independently of the module's (no containment shortcut, no per-parcel
  * grouping: intersections with the contour taken whole), the contract's shape, CSV, campaigns and
  * their completion, the cache per dataset version, and errors as problems naming the parameter.
  */
