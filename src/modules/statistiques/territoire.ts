@@ -9,7 +9,8 @@
  * punctuation-insensitive, on the ADMIN EXPRESS `nom_m` form) or code prefix.
  */
 import type { Queryable } from '../../db/database.ts';
-import { parseGeom } from '../../geo/geom-param.ts';
+import { HEAVY, parseGeom } from '../../geo/geom-param.ts';
+import { markHeavy } from '../../db/context.ts';
 import { invalidParam, notFound } from '../../http/problems.ts';
 import { upperNoAccent } from '../limites-administratives/names.ts';
 
@@ -73,12 +74,16 @@ export async function resolveTerritoire(db: Queryable, query: Record<string, unk
     return { type, code: null, nom: null, surface_ha: v.m2 / 1e4, geomSql: (n) => `(SELECT ST_SetSRID(ST_GeomFromGeoJSON($${n}::text), 4326))`, value: g.geojson };
   }
   const code = String(query[param]);
-  const [u] = await db.query<{ nom: string; has: boolean; m2: number | null }>(
-    `SELECT nom, geom IS NOT NULL AS has, ST_Area(geom::geography) AS m2 FROM ${TABLE[type]} WHERE code = $1`,
+  const [u] = await db.query<{ nom: string; has: boolean; m2: number | null; deg2: number | null }>(
+    `SELECT nom, geom IS NOT NULL AS has, ST_Area(geom::geography) AS m2, (ST_XMax(geom) - ST_XMin(geom)) * (ST_YMax(geom) - ST_YMin(geom)) AS deg2
+     FROM ${TABLE[type]} WHERE code = $1`,
     [code],
   );
   if (!u) throw notFound(`${param}: ${LABEL[type]} ${code} is not a known administrative unit`);
   if (!u.has) throw notFound(`${param}: ${LABEL[type]} ${code} has no contour loaded (terroir import limites-administratives.${type} …)`);
+  // A unit as large as a heavy `geom` (a large EPCI, a département, a région) is heavy too: its
+  // statements go through the heavy lane (docs/hardening.md), so point queries keep their connections.
+  if ((u.deg2 ?? 0) > HEAVY.bboxDeg2) markHeavy();
   return { type, code, nom: u.nom, surface_ha: (u.m2 ?? 0) / 1e4, geomSql: (n) => `(SELECT u.geom FROM ${TABLE[type]} u WHERE u.code = $${n}::text)`, value: code };
 }
 
