@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { scratchDatabase } from '../helpers/scratch-db.ts';
 import { BACKEND } from '../helpers/db.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/terroir.js', import.meta.url));
@@ -26,23 +26,13 @@ export async function emptyPlace(): Promise<Place> {
   const cache = mkdtempSync(join(tmpdir(), 'terroir-demo-cache-'));
   env.TERROIR_CACHE_DIR = cache;
   if (BACKEND === 'postgres') {
-    const url = process.env.DATABASE_URL!;
-    const name = `terroir_t_demo_${process.pid}_${n++}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(url);
-    u.pathname = `/${name}`;
+    const scratch = await scratchDatabase(process.env.DATABASE_URL!, `terroir_t_demo_${process.pid}_${n++}`);
     return {
-      args: ['--database-url', u.toString()],
+      args: ['--database-url', scratch.url],
       env,
       async drop() {
         rmSync(cache, { recursive: true, force: true });
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
+        await scratch.drop();
       },
     };
   }
