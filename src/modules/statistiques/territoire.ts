@@ -107,7 +107,8 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * Units whose name starts with `q` (or has a word starting with it), or whose code starts with it:
- * whole-name prefix first, then by kind (communes, EPCI, départements, régions), shorter names first.
+ * exact name or code first, then communes and EPCI before départements and régions, names starting
+ * with `q` before names with a word starting with it, then by kind, shorter names first.
  */
 export async function chercherTerritoires(db: Queryable, q: string, limit: number): Promise<TrouveTerritoire[]> {
   const name = likeEscape(fold(q));
@@ -120,7 +121,7 @@ export async function chercherTerritoires(db: Queryable, q: string, limit: numbe
     `SELECT type, code, nom,
             CASE WHEN geom IS NULL THEN NULL ELSE ARRAY[ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)] END AS bbox
      FROM (${unit('commune', 0)} UNION ALL ${unit('epci', 1)} UNION ALL ${unit('departement', 2)} UNION ALL ${unit('region', 3)}) x
-     ORDER BY (code = $2 OR folded = $1) DESC, (folded LIKE $1 || '%' OR code LIKE $2 || '%') DESC, rank, length(folded), folded, code
+     ORDER BY (code = $2 OR folded = $1) DESC, rank <= 1 DESC, (folded LIKE $1 || '%' OR code LIKE $2 || '%') DESC, rank, length(folded), folded, code
      LIMIT $3`,
     [name, code, limit, SEPARATORS],
   );
