@@ -104,6 +104,7 @@ async function demarrer() {
     const cible = $('fiche-contenu');
     try {
       const r = await ficheParcelle(cible, etat.campagne, point);
+      $('fiche').scrollIntoView({ block: 'start' });
       (carte.getSource('selection') as GeoJSONSource | undefined)?.setData(r ? { type: 'Feature', geometry: r.geometrie as never, properties: {} } : { type: 'FeatureCollection', features: [] });
     } catch (e) {
       cible.replaceChildren(el('p', { class: 'erreur' }, `Interrogation impossible : ${e instanceof Error ? e.message : String(e)}`));
