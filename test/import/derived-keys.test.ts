@@ -106,7 +106,7 @@ test(`${BACKEND}: two derivations of the GPU municipalities at once (two nodes s
     const y = 48 + Math.floor(i / 8) * 0.05;
     await t.db.query(
       `INSERT INTO limites_commune (code, nom, nom_m, statut, departement, region, geom)
-       VALUES ($1, $2, upper($2), 'Commune simple', '29', '53', ST_Multi(ST_MakeEnvelope($3, $4, $3 + 0.05, $4 + 0.05, 4326)))`,
+       VALUES ($1, $2, upper($2), 'Commune simple', '29', '53', ST_Multi(ST_MakeEnvelope($3::float8, $4::float8, $3::float8 + 0.05, $4::float8 + 0.05, 4326)))`,
       [`29${String(500 + i)}`, `Commune ${i}`, x, y],
     );
   }
