@@ -2,7 +2,7 @@
  * Work tables of an import killed half-way (issue 11): `terroir import` killed with SIGKILL while it
  * stages leaves its UNLOGGED work table on PostgreSQL; the next import drops it, and so does the next
  * start (opening the database), while the work tables of an import that still runs are never
- * touched (src/db/work-tables.ts). The embedded backend drops them at open (test/db).
+ * touched (src/db/work-tables.ts). The embedded backend drops them at open (test/db/lock.test.ts).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +23,7 @@ import type { SourceFeature } from '../../src/import/readers/feature.ts';
 import { cadastreParcelle } from '../../src/modules/cadastre/layers.ts';
 
 const BIN = new URL('../../bin/terroir.js', import.meta.url).pathname;
-const pgOnly = { skip: BACKEND !== 'postgres' && 'PostgreSQL only: the embedded backend drops every work table at open (test/db/database.test.ts)' };
+const pgOnly = { skip: BACKEND !== 'postgres' && 'PostgreSQL only: the embedded backend drops every work table at open (test/db/lock.test.ts)' };
 
 let t: TestApp;
 let dir: string;
