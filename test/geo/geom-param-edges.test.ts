@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGeom, HEAVY } from '../../src/geo/geom-param.ts';
+import { parseGeom, HEAVY, HEAVY_DEFAULTS } from '../../src/geo/geom-param.ts';
 import { HttpProblem } from '../../src/http/problems.ts';
 import { runWithQueryContext, type QueryContext } from '../../src/db/context.ts';
 
@@ -120,6 +120,7 @@ test('what is handed to PostGIS: the bare geometry, and whether it is polygonal'
 
 test('heavy requests: more than 2,000 vertices or a box over 0.05 deg², each bound from both sides', () => {
   assert.deepEqual(HEAVY, { vertices: 2_000, bboxDeg2: 0.05 });
+  assert.deepEqual(HEAVY, HEAVY_DEFAULTS);
   const heavy = (g: unknown) => {
     const ctx: QueryContext = { signal: new AbortController().signal, heavy: false };
     runWithQueryContext(ctx, () => parseGeom(g));
