@@ -15,7 +15,7 @@ export const GEOM_LIMITS = { maxVertices: 50_000, maxChars: 50_000 * 48 } as con
  * `bench/heavy.ts --probe` and the loaded runs); TERROIR_HEAVY_VERTICES and TERROIR_HEAVY_AREA_DEG2
  * change them (setHeavyThresholds, called when the app is built).
  */
-export const HEAVY_DEFAULTS = { vertices: 2_000, bboxDeg2: 0.05 } as const;
+export const HEAVY_DEFAULTS = { vertices: 2_000, bboxDeg2: 0.01 } as const;
 export const HEAVY: { vertices: number; bboxDeg2: number } = { ...HEAVY_DEFAULTS };
 
 export function setHeavyThresholds(vertices: number, bboxDeg2: number): void {
