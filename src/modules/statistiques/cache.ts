@@ -53,7 +53,6 @@ export class Lru<V> {
 
 /** The layers (catalogue ids, as terroir_dataset.layer holds them) each statistic reads, as LIKE patterns. */
 export const LAYERS = {
-  territoires: ['limites-administratives.%'],
   cultures: ['rpg.parcelle', 'limites-administratives.%', 'nomenclature%'],
   transitions: ['rpg.parcelle', 'limites-administratives.%', 'nomenclature%'],
   zonages: ['rpg.parcelle', 'limites-administratives.%', 'aoc.%', 'gpu.%', 'nature.%'],
