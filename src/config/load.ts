@@ -28,9 +28,10 @@ const ENV_KEYS: Record<keyof Config, string> = {
   heavyConcurrency: 'TERROIR_HEAVY_CONCURRENCY',
   heavyQueue: 'TERROIR_HEAVY_QUEUE',
   pseudonymKey: 'TERROIR_PSEUDONYM_KEY',
+  linkTtlSeconds: 'TERROIR_LINK_TTL_SECONDS',
 };
 const INTEGER_KEYS = new Set<keyof Config>([
-  'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue',
+  'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue', 'linkTtlSeconds',
 ]);
 
 export class ConfigError extends Error {
