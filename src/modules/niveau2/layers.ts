@@ -100,7 +100,7 @@ export const N2_PARCELLE_GRAPHIQUE = defineLayer({
     livraison: {
       suffix: 'livraison',
       title: 'RPG niveau 2 — a whole ASP delivery (ILOT, PARCELLE_GRAPHIQUE shapefiles; ILOT_DESCRIPTION, parcel descriptions, EXPLOITANTS, EXPLOITANTS_ETAT, MAEC, PILIER1, PILIER2 as DBF or CSV)',
-      formats: ['A folder (or files) of the ASP level-2 delivery: shapefiles and DBF/CSV tables with the instruction’s field names'],
+      formats: ['A folder, files or zip archive(s) of the ASP level-2 delivery: shapefiles and DBF/CSV tables with the instruction’s field names'],
       datasetId: datasetId('rpg-n2.parcelle-graphique'),
       importSource: (db, files, opts) =>
         importDelivery(db, files, opts, { ilot: N2_ILOT.targets[0], parcelle: N2_PARCELLE_GRAPHIQUE.targets[0] }, importFiles),
