@@ -19,7 +19,7 @@ import { DIRECT_TABLES, readDirect, type DirectTable } from './lecture.ts';
 import { issueLink } from '../../auth/liens.ts';
 import { N2_LAYERS } from './layers.ts';
 import { noticeArt14 } from './notice.ts';
-import { N2_TABLES } from './tables.ts';
+import { N2_CATALOG_TABLES, N2_TABLES } from './tables.ts';
 
 const TAGS = ['niveau2'];
 const nullable = (s: TSchema) => Type.Union([s, Type.Null()]);
@@ -308,6 +308,7 @@ const niveau2: TerroirModule = {
   name: 'niveau2',
   description: 'RPG level 2 (instruction DGPE/MVDGN/2018-706): campaign register, requests, their register and audited extractions. Restricted.',
   layers: N2_LAYERS,
+  tables: [...N2_CATALOG_TABLES],
   plugin,
 };
 export default niveau2;

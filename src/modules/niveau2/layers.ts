@@ -2,7 +2,8 @@
  * The two graphic classes of level 2 (annex 1 §2), declared once in the catalogue: ILOT_aaaa_ddd and
  * PARCELLE_GRAPHIQUE_aaaa_ddd. Their access rule is restricted: OGC API, tiles and /api/datasets read
  * it and never show them to open callers. The tables without geometry (descriptions, farms, MAEC,
- * payments) are declared in tables.ts and loaded by import.ts (the import engine loads geometries).
+ * payments) are catalogue tables (defineTable) declared in tables.ts and loaded by import.ts from
+ * their field names there (the import engine loads geometries).
  */
 import { basename, extname } from 'node:path';
 import { defineLayer } from '../../catalog/layer.ts';
