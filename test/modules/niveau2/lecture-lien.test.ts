@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { strFromU8, unzipSync } from 'fflate';
 import { BACKEND } from '../../helpers/db.ts';
 import { assertProblem } from '../../helpers/app.ts';
+import { redactCredentials } from '../../../src/auth/credentials.ts';
 import { bearer, demandeBody, n2World, type N2World } from './helpers.ts';
 
 /**
@@ -111,6 +112,9 @@ test(`${BACKEND}: a download link expires, is used once, for its request only, a
   const ttl = (Date.parse(expire_le) - t0) / 1000;
   assert.ok(ttl > 110 && ttl <= 121, `TERROIR_LINK_TTL_SECONDS=120 → ${ttl} s`);
   const token = url.split('jeton=')[1];
+  // Never in a log line.
+  assert.equal(redactCredentials(url), `/api/niveau2/demandes/${id}/extraction?jeton=redacted`);
+  assert.ok(!redactCredentials(`/x?a=${token}`).includes(token.slice(4)));
   const [stored] = await w.t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM auth_lien WHERE hash = $1`, [token]);
   assert.equal(stored.n, 0, 'only the digest of the token is stored');
 
