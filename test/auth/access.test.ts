@@ -216,7 +216,7 @@ test(`${BACKEND}: /api/doc declares the bearer and apikey schemes on every route
       assert.ok(op.security, `${method} ${path} has security`);
       const optional = op.security.some((s) => Object.keys(s).length === 0);
       const niveau2 = path.startsWith('/api/niveau2/') && !(path === '/api/niveau2/campagnes' && method === 'get');
-      if (path.startsWith('/api/acces/') || path.startsWith('/api/admin/') || path.startsWith('/api/v1/territoires') || niveau2) {
+      if (path.startsWith('/api/acces/') || path.startsWith('/api/admin/') || path.startsWith('/api/v1/territoires') || path === '/api/statistiques/bio' || niveau2) {
         restricted++;
         assert.equal(optional, false, `${method} ${path}: a key is required`);
         assert.match(op.description ?? '', /\*\*Restricted\*\*: an API key with scope/);
