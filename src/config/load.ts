@@ -30,9 +30,10 @@ const ENV_KEYS: Record<keyof Config, string> = {
   heavyVertices: 'TERROIR_HEAVY_VERTICES',
   heavyAreaDeg2: 'TERROIR_HEAVY_AREA_DEG2',
   pseudonymKey: 'TERROIR_PSEUDONYM_KEY',
+  linkTtlSeconds: 'TERROIR_LINK_TTL_SECONDS',
 };
 const INTEGER_KEYS = new Set<keyof Config>([
-  'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue', 'heavyVertices',
+  'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue', 'heavyVertices', 'linkTtlSeconds',
 ]);
 /** Keys read as a finite decimal number. */
 const NUMBER_KEYS = new Set<keyof Config>(['heavyAreaDeg2']);

@@ -201,7 +201,13 @@ test(`${BACKEND}: every API Carto module answers a client that sends apikey (que
 
 test(`${BACKEND}: /api/doc declares the bearer and apikey schemes on every route that takes them`, async () => {
   const doc = (await get('/api/doc')).json();
-  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['apikey', 'bearer']);
+  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['apikey', 'bearer', 'lien']);
+  assert.deepEqual({ in: doc.components.securitySchemes.lien.in, name: doc.components.securitySchemes.lien.name }, { in: 'query', name: 'jeton' });
+  // Only the routes whose access rule opens them to download links declare the scheme.
+  const withLink = Object.entries(doc.paths as Record<string, Record<string, { security?: object[] }>>).flatMap(([path, ops]) =>
+    Object.entries(ops).filter(([, op]) => op.security?.some((x) => 'lien' in x)).map(([m]) => `${m} ${path}`),
+  );
+  assert.deepEqual(withLink, ['get /api/niveau2/demandes/{id}/extraction']);
   assert.equal(doc.components.securitySchemes.bearer.scheme, 'bearer');
   assert.deepEqual({ in: doc.components.securitySchemes.apikey.in, name: doc.components.securitySchemes.apikey.name }, { in: 'query', name: 'apikey' });
   let restricted = 0;
