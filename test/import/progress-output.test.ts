@@ -97,7 +97,7 @@ test('the summary: counts, merges, repairs and rejections, files with their form
     files: [{ file: 'a.shp', format: 'shapefile', srid: 2154, crs: '.prj', encoding: 'cp1252', features: 10 }],
     datasets: [{ id: 'x.y:a', features: 7, replaced: 3, checksum: 'abcdef0123456789abcdef' }],
     repairs: [{ file: 'a.shp', feature: 3, reason: 'self-intersection' }],
-    merges: [{ file: 'a.shp', reason: 'same id twice' }],
+    merges: [{ file: 'a.shp', feature: 0, reason: 'same id twice' }],
     rejections: [{ file: 'a.shp', feature: 9, reason: 'no geometry' }],
   });
   assert.equal(
