@@ -302,7 +302,7 @@ function parseBox(s: string | null): [number, number, number, number] | null {
 }
 
 /** One feature by its id (`parcelles_graphiques.123`): the id column's value, then the whole id compared. */
-export async function fetchItem(db: Queryable, c: Collection, fid: string, crs: Crs): Promise<string | null> {
+export async function fetchItem(db: Queryable, c: Collection, fid: string, crs: Crs, bbox?: string): Promise<string | null> {
   const layer = c.layer;
   const dot = fid.lastIndexOf('.');
   const key = fid.slice(dot + 1);
@@ -311,6 +311,7 @@ export async function fetchItem(db: Queryable, c: Collection, fid: string, crs: 
   const params = new Params();
   const where = [`t.${ident(layer.idColumn)} = ${params.add(key)}::${type}`, `${layer.featureId} = ${params.add(fid)}::text`];
   if (c.campaign !== undefined) where.push(`t.${ident(layer.campaignColumn!)} = ${params.add(c.campaign)}::int`);
+  if (bbox !== undefined) where.push(`ST_Intersects(${layer.sql.geom}, ${bboxSql(bbox, CRSS[0], params)})`);
   const g = outputGeometry(layer, crs);
   const rows = await db.query<{ feature: string }>(
     `SELECT json_build_object('type', 'Feature', 'id', ${layer.featureId}, 'geometry', ST_AsGeoJSON(${g}, ${crs.digits})::json, 'properties', ${propertiesJson(layer)})::text AS feature
