@@ -18,7 +18,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { isPublic, scopesOf as scopesOfRule, type AccessRule } from '../auth/access.ts';
 import { describeRule, itemsRule, restrictedRoutes, territoryBound } from './routes-access.ts';
 import { escapeHtml, linkList, page, svgMap } from './html.ts';
-import { fetchItem, fetchItems, itemsRequest, single, type ItemsFormat, type Query } from './items.ts';
+import { fetchItem, fetchItems, itemsRequest, single, type ItemsFormat, type ItemsPage, type Query } from './items.ts';
 import { openApiDocument } from './openapi.ts';
 import { queryablesDocument, queryablesOf } from './queryables.ts';
 
@@ -244,6 +244,8 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
     const f = negotiate(req, q, ['json', 'html', 'csv']);
     const r = itemsRequest(c, q);
     const pageOf = await fetchItems(app.db, collections, c, r, f as ItemsFormat);
+    // What a restricted call disclosed, for the audit trail (the streamed answer is not read back).
+    req.auditFeatures = pageOf.returned;
     const url = requestUrl(req).toString();
     reply.header('content-crs', `<${r.crs.uri}>`);
     const next = pageOf.next ? withParam(withParam(url, 'cursor', pageOf.next), 'f', f === 'json' ? undefined : f) : undefined;
@@ -254,8 +256,8 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
       ...(next ? [link(next, 'next', GEOJSON, 'next page')] : []),
       link(`${baseUrl(req)}/collections/${c.id}`, 'collection', JSON_TYPE, c.title),
     ];
-    const head = `{"type":"FeatureCollection","timeStamp":${JSON.stringify(new Date().toISOString())},${pageOf.matched === null ? '' : `"numberMatched":${pageOf.matched},`}"numberReturned":${pageOf.rows.length},"links":${JSON.stringify(links)}${c.synthetic ? ',"synthetic":true' : ''},"features":[`;
-    return reply.type(`${GEOJSON}; charset=utf-8`).send(Readable.from(featureChunks(head, pageOf.rows.map((x) => x.feature!))));
+    const head = `{"type":"FeatureCollection","timeStamp":${JSON.stringify(new Date().toISOString())},${pageOf.matched === null ? '' : `"numberMatched":${pageOf.matched},`}"numberReturned":${pageOf.returned},"links":${JSON.stringify(links)}${c.synthetic ? ',"synthetic":true' : ''},"features":[`;
+    return reply.type(`${GEOJSON}; charset=utf-8`).send(Readable.from(featureChunks(head, pageOf.rows)));
   });
 
   app.get<{ Params: { featureId: string } }>(`${path}/items/:featureId`, { config: items, schema: hidden }, async (req, reply) => {
@@ -279,11 +281,21 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
   });
 }
 
-/** The page in chunks of features: the answer is written as it goes, never joined into one string. */
-function* featureChunks(head: string, features: string[]): Generator<string> {
+/**
+ * The page written in chunks of features as PostgreSQL wrote them (never parsed here), never joined
+ * into one string. Measured against letting PostgreSQL join them (string_agg by 200 in the page's
+ * query): the database's extra window and aggregate cost more than the driver's rows saved (see
+ * docs/ogc.md#speed).
+ */
+function* featureChunks(head: string, rows: ItemsPage['rows']): Generator<string> {
   yield head;
   const CHUNK = 200;
-  for (let i = 0; i < features.length; i += CHUNK) yield (i ? ',' : '') + features.slice(i, i + CHUNK).join(',');
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    let chunk = i ? ',' : '';
+    const end = Math.min(rows.length, i + CHUNK);
+    for (let j = i; j < end; j++) chunk += (j > i ? ',' : '') + rows[j].feature!;
+    yield chunk;
+  }
   yield ']}';
 }
 

@@ -140,19 +140,23 @@ test(`${BACKEND}: /req/core/fc-limit-response, /req/core/fc-links — limit defa
   assert.ok(!all.links.some((l: { rel: string }) => l.rel === 'next'));
   const dflt = (await get('/ogc/collections/rpg-parcelle-2022/items')).json();
   assert.equal(dflt.numberReturned, Math.min(100, all.numberMatched));
-  const seen: string[] = [];
-  let url: string | undefined = '/ogc/collections/rpg-parcelle-2022/items?limit=37';
-  let pages = 0;
-  while (url) {
-    const body: { numberMatched: number; features: { id: string }[]; links: { rel: string; href: string }[] } = (await get(url)).json();
-    assert.equal(body.numberMatched, all.numberMatched, 'numberMatched carried by the cursor');
-    seen.push(...body.features.map((f: { id: string }) => f.id));
-    const next = body.links.find((l: { rel: string }) => l.rel === 'next');
-    url = next ? new URL(next.href).pathname + new URL(next.href).search : undefined;
-    pages++;
+  assert.ok(all.numberMatched > 201, 'pages of several chunks of 200 features (src/ogc/plugin.ts featureChunks)');
+  for (const limit of [37, 200, 201]) {
+    const seen: string[] = [];
+    let url: string | undefined = `/ogc/collections/rpg-parcelle-2022/items?limit=${limit}`;
+    let pages = 0;
+    while (url) {
+      const body: { numberMatched: number; numberReturned: number; features: { id: string }[]; links: { rel: string; href: string }[] } = (await get(url)).json();
+      assert.equal(body.numberMatched, all.numberMatched, 'numberMatched carried by the cursor');
+      assert.equal(body.numberReturned, body.features.length);
+      seen.push(...body.features.map((f: { id: string }) => f.id));
+      const next = body.links.find((l: { rel: string }) => l.rel === 'next');
+      url = next ? new URL(next.href).pathname + new URL(next.href).search : undefined;
+      pages++;
+    }
+    assert.equal(pages, Math.ceil(all.numberMatched / limit), `limit ${limit}`);
+    assert.deepEqual(seen, all.features.map((f: { id: string }) => f.id), `limit ${limit}`);
   }
-  assert.equal(pages, Math.ceil(all.numberMatched / 37));
-  assert.deepEqual(seen, all.features.map((f: { id: string }) => f.id));
   for (const bad of ['0', '10001', 'x', '1.5', '-1']) assertProblem(await get(`/ogc/collections/rpg-parcelle-2022/items?limit=${bad}`), 400, 'limit');
   assertProblem(await get('/ogc/collections/rpg-parcelle-2022/items?cursor=abc'), 400, 'cursor');
   assertProblem(await get(`/ogc/collections/rpg-parcelle-2022/items?cursor=${Buffer.from('[["x"],1]').toString('base64url')}`), 400, 'cursor');
