@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { scratchDatabase } from '../test/helpers/scratch-db.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { generateDemo } from '../src/demo/index.ts';
@@ -58,23 +58,11 @@ async function place(): Promise<Place> {
     const dir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'terroir-bench-auth-'));
     return { env: { TERROIR_DATA_DIR: dir }, open: () => openDatabase({ dataDir: dir, poolSize: 1, statementTimeoutMs: 60_000 }), drop: async () => (values['data-dir'] ? undefined : rmSync(dir, { recursive: true, force: true })) };
   }
-  const name = `terroir_bench_auth_${process.pid}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const { url, drop } = await scratchDatabase(admin, `terroir_bench_auth_${process.pid}`);
   return {
     env: { DATABASE_URL: url, TERROIR_POOL_SIZE: String(connections) },
     open: () => openDatabase({ databaseUrl: url, dataDir: './data', poolSize: 4, statementTimeoutMs: 600_000 }),
-    async drop() {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
+    drop,
   };
 }
 

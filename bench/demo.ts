@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { scratchDatabase } from '../test/helpers/scratch-db.ts';
 import { openPglite } from '../src/db/pglite.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -37,24 +37,8 @@ interface Place {
 
 async function emptyPlace(): Promise<Place> {
   if (pgUrl) {
-    const name = `terroir_bench_demo_${process.pid}`;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(pgUrl);
-    u.pathname = `/${name}`;
-    return {
-      env: { DATABASE_URL: u.toString() },
-      url: u.toString(),
-      async drop() {
-        const c = new pg.Client({ connectionString: pgUrl });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      },
-    };
+    const { url, drop } = await scratchDatabase(pgUrl, `terroir_bench_demo_${process.pid}`, { replace: true });
+    return { env: { DATABASE_URL: url }, url, drop };
   }
   const dir = mkdtempSync(join(tmpdir(), 'terroir-bench-demo-'));
   return { env: { TERROIR_DATA_DIR: dir }, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };

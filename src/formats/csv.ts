@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 
 /**
  * CSV as RFC 4180 has it: comma separator, CRLF line ends, a header row, and a field quoted when it
@@ -135,4 +135,15 @@ export function sendJsonOrCsv(req: FastifyRequest, reply: FastifyReply, format: 
   reply.header('vary', 'accept');
   if (negotiateFormat(req, format) === 'csv') return sendCsv(reply, csv.filename, csv.columns, csv.rows);
   return reply.send(body);
+}
+
+/** A 200 documented as JSON (by `schema`) and as CSV: Fastify serialises the JSON by the schema and leaves CSV as text. */
+export function jsonOrCsvResponse(schema: TSchema, description: string) {
+  return {
+    description,
+    content: {
+      'application/json': { schema },
+      'text/csv': { schema: Type.String({ description: 'RFC 4180 CSV, header row, UTF-8' }) },
+    },
+  };
 }

@@ -97,6 +97,15 @@ function displayName(label: string, files: string[]): string {
 }
 
 /**
+ * The dataset sheet of a file a module's own reader turned into features (a table of communes, an
+ * OpenDataSoft export): the command line's options, the file's name (never the server path) and checksum.
+ */
+export function fileDatasetMeta(file: string, opts: ImportOptions, checksum: string, details: Record<string, unknown>): DatasetMeta {
+  const { producer, licence, vintage, synthetic, strict, noWait, onProgress } = opts;
+  return { source: basename(file), producer, licence, vintage, synthetic, strict, noWait, onProgress, checksum, details };
+}
+
+/**
  * Imports features from any iterable (the demo generator, a converter) through the same path as
  * files: same mapping, checks, repair, transaction and dataset row. `ctx.srid` is the CRS of the
  * geometries; `meta.synthetic` flags generated data.
@@ -119,6 +128,7 @@ export async function importFeatures(
     licence: meta.licence,
     vintage: meta.vintage,
     synthetic: !!meta.synthetic,
+    noWait: !!meta.noWait,
     onProgress: meta.onProgress,
     checksum: async () => ({ checksum: meta.checksum ?? null, perFile: [] }),
     details: meta.details ?? {},

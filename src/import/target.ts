@@ -132,6 +132,8 @@ export interface DatasetMeta {
   strict?: boolean;
   /** Merged into terroir_dataset.details. */
   details?: Record<string, unknown>;
+  /** Fail at once when another import of the same dataset runs (default: wait for it). */
+  noWait?: boolean;
   onProgress?: (p: ImportProgress) => void;
 }
 

@@ -12,11 +12,12 @@ import datasets from './datasets/index.ts';
 import admin from './admin/index.ts';
 import bio from './bio/index.ts';
 import niveau2 from './niveau2/index.ts';
+import statistiques from './statistiques/index.ts';
 
 export type { TerroirModule };
 
 /** Every module the service mounts, in documentation order. */
-export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, nature, bio, niveau2, datasets, admin];
+export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, nature, bio, niveau2, statistiques, datasets, admin];
 
 /**
  * The catalogue of `modules`' layers. Built once at start by the CLI and handed to buildApp and the

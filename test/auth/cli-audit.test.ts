@@ -1,31 +1,22 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND } from '../helpers/db.ts';
-import { terroir } from '../demo/helpers.ts';
 import { appendAudit } from '../../src/auth/audit.ts';
-import { migratedPlace, type MigratedPlace } from './helpers.ts';
+import { cliPlace, type CliPlace } from './helpers.ts';
 
 /**
  * `terroir audit` as an administrator runs it: `verify` exits 1 at the first broken row and names it,
  * `checkpoint` prints the signed head (the key file created 0600), `verify --checkpoint` checks it.
  */
-let place: MigratedPlace;
-let dir: string;
-let keyFile: string;
+let place: CliPlace;
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'terroir-cli-audit-'));
-  keyFile = join(dir, 'keys', 'audit.pem');
-  place = await migratedPlace({ TERROIR_AUDIT_KEY_FILE: keyFile });
+  place = await cliPlace('terroir-cli-audit-');
 });
-after(async () => {
-  await place?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(async () => place?.drop());
 
-const run = (...args: string[]) => terroir([...args, ...place.args], place.env);
+const run = (...args: string[]) => place.run(...args);
 
 test(`${BACKEND}: audit verify and checkpoint: intact, then the tampered row named, exit 1`, async () => {
   const db = await place.open();
@@ -47,8 +38,8 @@ test(`${BACKEND}: audit verify and checkpoint: intact, then the tampered row nam
   const signed = JSON.parse(cp.stdout);
   assert.equal(signed.checkpoint.seq, 5);
   assert.match(cp.stderr, new RegExp(`key id ${signed.key_id}`));
-  assert.equal(statSync(keyFile).mode & 0o777, 0o600);
-  const cpFile = join(dir, 'checkpoint.json');
+  assert.equal(statSync(place.keyFile).mode & 0o777, 0o600);
+  const cpFile = join(place.dir, 'checkpoint.json');
   writeFileSync(cpFile, cp.stdout);
   assert.match((await run('audit', 'verify', '--checkpoint', cpFile)).stdout, /checkpoint of .* \(row 5\) holds/);
 
@@ -68,5 +59,5 @@ test(`${BACKEND}: audit verify and checkpoint: intact, then the tampered row nam
   const refused = await run('audit', 'checkpoint');
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /broken, no checkpoint signed/);
-  assert.equal((await run('audit', 'verify', '--checkpoint', join(dir, 'missing.json'))).code, 2);
+  assert.equal((await run('audit', 'verify', '--checkpoint', join(place.dir, 'missing.json'))).code, 2);
 });

@@ -1,34 +1,25 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND } from '../helpers/db.ts';
-import { terroir } from '../demo/helpers.ts';
-import { square, migratedPlace, type MigratedPlace } from './helpers.ts';
+import { square, cliPlace, type CliPlace } from './helpers.ts';
 
 /**
  * `terroir org|key` as an administrator runs them: creating commands print the new id or key
  * alone on stdout, listings take --json, mistakes are usage errors (exit 2) naming what is wrong
  * (`terroir audit`: cli-audit.test.ts, a file of its own to keep each file short on PGlite).
  */
-let place: MigratedPlace;
-let dir: string;
-let keyFile: string;
+let place: CliPlace;
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'terroir-cli-auth-'));
-  keyFile = join(dir, 'keys', 'audit.pem');
-  place = await migratedPlace({ TERROIR_AUDIT_KEY_FILE: keyFile });
+  place = await cliPlace('terroir-cli-auth-');
 });
-after(async () => {
-  await place?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(async () => place?.drop());
 
-const run = (...args: string[]) => terroir([...args, ...place.args], place.env);
+const run = (...args: string[]) => place.run(...args);
 
 test(`${BACKEND}: org add prints the id alone; a unit without contour, a bad kind or SIREN are usage errors`, async () => {
-  const geometry = join(dir, 'territoire.geojson');
+  const geometry = join(place.dir, 'territoire.geojson');
   writeFileSync(geometry, JSON.stringify({ type: 'Feature', properties: {}, geometry: square(-1.6, 47.1, -1.4, 47.3) }));
   const drawn = await run('org', 'add', '--name', 'Syndicat de bassin', '--kind', 'etablissement-public', '--siren', '200067106', '--geometry', geometry);
   assert.equal(drawn.code, 0, drawn.stderr);

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
@@ -10,6 +12,7 @@ import { MODULES } from '../../src/modules/index.ts';
 import { createOrganisation } from '../../src/auth/organisations.ts';
 import { issueKey } from '../../src/auth/keys.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
+import { terroir } from '../demo/helpers.ts';
 import { createFixtureTable, fixtureModule } from '../fixtures/fixture-module.ts';
 import { restrictedModule } from '../fixtures/restricted-module.ts';
 
@@ -126,6 +129,30 @@ export async function migratedPlace(extraEnv: Record<string, string> = {}, setup
   }
   const dir = t.dataDir!;
   return { args: ['--data-dir', dir], env, open: () => openPglite(dir), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A migrated place for `terroir` commands, with a scratch folder holding the audit key file (`keys/audit.pem`). */
+export interface CliPlace extends MigratedPlace {
+  dir: string;
+  keyFile: string;
+  /** `terroir <args…>` on this place. */
+  run(...args: string[]): ReturnType<typeof terroir>;
+}
+
+export async function cliPlace(prefix: string): Promise<CliPlace> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const keyFile = join(dir, 'keys', 'audit.pem');
+  const place = await migratedPlace({ TERROIR_AUDIT_KEY_FILE: keyFile });
+  return {
+    ...place,
+    dir,
+    keyFile,
+    run: (...args) => terroir([...args, ...place.args], place.env),
+    async drop() {
+      await place.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** An organisation of the whole country with an unlimited admin key and a key limited to 10 requests a day. */

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
+import { scratchDatabase } from '../helpers/scratch-db.ts';
 import { migrate, migrationFiles } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { BACKEND, freshDb } from '../helpers/db.ts';
@@ -15,25 +15,7 @@ import { BACKEND, freshDb } from '../helpers/db.ts';
 const FILES = migrationFiles().map((f) => f.name);
 const NODES = 4;
 
-async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = process.env.DATABASE_URL!;
-  const name = `terroir_t_migrate_${process.pid}_${Date.now().toString(36)}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
-  };
-}
+const emptyDatabase = () => scratchDatabase(process.env.DATABASE_URL!, `terroir_t_migrate_${process.pid}_${Date.now().toString(36)}`);
 
 /**
  * migrate() used to create terroir_migration with CREATE TABLE IF NOT EXISTS before taking the

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { scratchDatabase } from '../helpers/scratch-db.ts';
 import { BACKEND } from '../helpers/db.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/terroir.js', import.meta.url));
@@ -20,28 +20,31 @@ let n = 0;
 export async function emptyPlace(): Promise<Place> {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
+  // An empty cache of prepared databases: these tests are about building from nothing (the generation
+  // path), whether or not `npm install` ran `terroir prepare` on this machine (it did in CI). The
+  // prepared path has its own tests (test/commands/prepare.test.ts).
+  const cache = mkdtempSync(join(tmpdir(), 'terroir-demo-cache-'));
+  env.TERROIR_CACHE_DIR = cache;
   if (BACKEND === 'postgres') {
-    const url = process.env.DATABASE_URL!;
-    const name = `terroir_t_demo_${process.pid}_${n++}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(url);
-    u.pathname = `/${name}`;
+    const scratch = await scratchDatabase(process.env.DATABASE_URL!, `terroir_t_demo_${process.pid}_${n++}`);
     return {
-      args: ['--database-url', u.toString()],
+      args: ['--database-url', scratch.url],
       env,
       async drop() {
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
+        rmSync(cache, { recursive: true, force: true });
+        await scratch.drop();
       },
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'terroir-demo-cli-'));
-  return { args: ['--data-dir', dir], env, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    args: ['--data-dir', dir],
+    env,
+    drop: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface Run {

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { scratchDatabase } from './scratch-db.ts';
 import type { Database } from '../../src/db/database.ts';
 import { migrate, migrationFiles } from '../../src/db/migrate.ts';
 import { openPglite } from '../../src/db/pglite.ts';
@@ -63,24 +63,15 @@ async function pgliteTemplate(): Promise<string> {
 }
 
 async function freshPostgres(url: string): Promise<TestDb> {
-  const name = `terroir_t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  const db = await openPostgres(u.toString(), { poolSize: 4, statementTimeoutMs: 60_000 });
+  const scratch = await scratchDatabase(url, `terroir_t_${process.pid}_${Date.now().toString(36)}_${counter++}`);
+  const db = await openPostgres(scratch.url, { poolSize: 4, statementTimeoutMs: 60_000 });
   await migrate(db);
   return {
     db,
-    url: u.toString(),
+    url: scratch.url,
     async close() {
       await db.close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await scratch.drop();
     },
   };
 }

@@ -5,6 +5,7 @@ import { rmSync, truncateSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { scratchDatabase } from '../helpers/scratch-db.ts';
 import { BACKEND, freshDb } from '../helpers/db.ts';
 import { tempDir, writeShapefile } from './helpers.ts';
 
@@ -41,21 +42,9 @@ before(async () => {
   for (const k of Object.keys(env)) if (k.startsWith('TERROIR_')) delete env[k];
   if (BACKEND === 'postgres') {
     // A database of its own that the child processes reach through DATABASE_URL.
-    const name = `terroir_t_cli_${process.pid}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(process.env.DATABASE_URL!);
-    u.pathname = `/${name}`;
-    env.DATABASE_URL = u.toString();
-    cleanup = async () => {
-      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
+    const scratch = await scratchDatabase(process.env.DATABASE_URL!, `terroir_t_cli_${process.pid}`, { replace: true });
+    env.DATABASE_URL = scratch.url;
+    cleanup = scratch.drop;
   } else {
     // A migrated embedded data directory, closed so that the child can open it.
     const t = await freshDb();

@@ -9,9 +9,8 @@
  * no contour, or no such commune, is rejected with that reason: nothing is dropped silently.
  */
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { Database } from '../../db/database.ts';
-import { importFeatures } from '../../import/engine.ts';
+import { fileDatasetMeta, importFeatures } from '../../import/engine.ts';
 import { ImportError } from '../../import/readers/errors.ts';
 import type { SourceFeature } from '../../import/readers/feature.ts';
 import { checksumFiles } from '../../import/sources.ts';
@@ -98,16 +97,8 @@ export function communeSource(inaoTarget: () => ImportTarget) {
       });
       if (opts.strict && rejected.length) throw new ImportError(`${rejected[0].reason} (--strict: ${rejected.length} row(s) to reject)`, file, rejected[0].feature);
       const { checksum } = await checksumFiles([file]);
-      const s = await importFeatures(db, inaoTarget(), features, { file, srid: 4326, options: opts.options ?? {} }, {
-        source: basename(file),
-        producer: opts.producer,
-        licence: opts.licence,
-        vintage: opts.vintage,
-        synthetic: opts.synthetic,
-        strict: opts.strict,
-        checksum,
-        details: { granularite: 'commune', rows: table.length, rejected_rows: rejected.length },
-      });
+      const meta = fileDatasetMeta(file, opts, checksum, { granularite: 'commune', rows: table.length, rejected_rows: rejected.length });
+      const s = await importFeatures(db, inaoTarget(), features, { file, srid: 4326, options: opts.options ?? {} }, meta);
       out.push({ ...s, read: table.length, rejected: s.rejected + rejected.length, rejections: [...rejected.slice(0, 20), ...s.rejections] });
     }
     return out;

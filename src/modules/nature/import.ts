@@ -10,10 +10,9 @@
  *   `nom_site`), a park's own shapefile (`nom`, `Surf_ha`), and the OpenDataSoft records export of
  *   regional portals (a JSON array of `{fields, geometry}`), read by odsSource().
  */
-import { basename } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Database } from '../../db/database.ts';
-import { importFeatures } from '../../import/engine.ts';
+import { fileDatasetMeta, importFeatures } from '../../import/engine.ts';
 import { ImportError } from '../../import/readers/errors.ts';
 import { prop, text, type SourceFeature } from '../../import/readers/feature.ts';
 import { checksumFiles } from '../../import/sources.ts';
@@ -83,17 +82,7 @@ export function odsSource(inpnTarget: () => ImportTarget) {
       const features = odsFeatures(json, file);
       const { checksum } = await checksumFiles([file]);
       out.push(
-        await importFeatures(db, inpnTarget(), features, { file, srid: opts.srid ?? 4326, options: opts.options ?? {} }, {
-          source: basename(file),
-          producer: opts.producer,
-          licence: opts.licence,
-          vintage: opts.vintage,
-          synthetic: opts.synthetic,
-          strict: opts.strict,
-          checksum,
-          details: { format: 'OpenDataSoft records export' },
-          onProgress: opts.onProgress,
-        }),
+        await importFeatures(db, inpnTarget(), features, { file, srid: opts.srid ?? 4326, options: opts.options ?? {} }, fileDatasetMeta(file, opts, checksum, { format: 'OpenDataSoft records export' })),
       );
     }
     return out;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Type, type TSchema } from 'typebox';
-import { formatParam, sendJsonOrCsv, type ResponseFormat } from '../../formats/csv.ts';
+import { Type, type TObject } from 'typebox';
+import { formatParam, jsonOrCsvResponse as jsonOrCsv, sendJsonOrCsv, type ResponseFormat } from '../../formats/csv.ts';
 import { invalidParam, notFound } from '../../http/problems.ts';
 import type { TerroirModule } from '../module.ts';
 import * as sql from './queries.ts';
@@ -42,17 +42,6 @@ const GroupeAvant2015 = Type.Object({
 });
 const GROUPE_AVANT_2015_COLUMNS = ['code_group', 'code_cultu', 'libelle_group'] as const;
 
-/** 200 documented as JSON (schema) and CSV; Fastify serialises JSON by the schema, CSV leaves as text. */
-function jsonOrCsv(schema: TSchema, description: string) {
-  return {
-    description,
-    content: {
-      'application/json': { schema },
-      'text/csv': { schema: Type.String({ description: 'RFC 4180 CSV, header row, UTF-8' }) },
-    },
-  };
-}
-
 const FormatQuery = Type.Object({ format: formatParam }, { additionalProperties: false });
 type FormatQuery = { format?: ResponseFormat };
 const CodeParams = Type.Object(
@@ -64,6 +53,17 @@ const tags = ['nomenclature'];
 const access = 'public' as const;
 
 async function plugin(app: FastifyInstance) {
+  /** A whole table, as JSON or CSV. */
+  const list = (path: string, summary: string, description: string, item: TObject, columns: readonly string[], filename: string, rows: (db: typeof app.db) => Promise<object[]>) =>
+    app.get<{ Querystring: FormatQuery }>(
+      path,
+      { config: { access }, schema: { tags, summary, description, querystring: FormatQuery, response: { 200: jsonOrCsv(Type.Array(item), summary) } } },
+      async (req, reply) => {
+        const all = (await rows(app.db)) as Record<string, unknown>[];
+        return sendJsonOrCsv(req, reply, req.query.format, all, { filename, columns, rows: all });
+      },
+    );
+
   app.get<{ Querystring: FormatQuery & { code_group?: number; code_groupe?: number } }>(
     '/cultures',
     {
@@ -116,23 +116,7 @@ async function plugin(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Querystring: FormatQuery }>(
-    '/groupes',
-    {
-      config: { access },
-      schema: {
-        tags,
-        summary: 'The 28 crop groups',
-        description: 'Groups 1..28 of the 2015+ nomenclature with their number of crop codes.',
-        querystring: FormatQuery,
-        response: { 200: jsonOrCsv(Type.Array(Groupe), 'Groups') },
-      },
-    },
-    async (req, reply) => {
-      const rows = await sql.groupes(app.db);
-      return sendJsonOrCsv(req, reply, req.query.format, rows, { filename: 'groupes.csv', columns: GROUPE_COLUMNS, rows });
-    },
-  );
+  list('/groupes', 'The 28 crop groups', 'Groups 1..28 of the 2015+ nomenclature with their number of crop codes.', Groupe, GROUPE_COLUMNS, 'groupes.csv', sql.groupes);
 
   app.get<{ Params: { code: number }; Querystring: FormatQuery }>(
     '/groupes/:code',
@@ -156,23 +140,7 @@ async function plugin(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Querystring: FormatQuery }>(
-    '/derobees',
-    {
-      config: { access },
-      schema: {
-        tags,
-        summary: 'Catch-crop codes',
-        description: 'The 45 catch-crop codes (cultures dérobées) of 2015 onwards, ZZZ included.',
-        querystring: FormatQuery,
-        response: { 200: jsonOrCsv(Type.Array(Derobee), 'Catch crops') },
-      },
-    },
-    async (req, reply) => {
-      const rows = await sql.derobees(app.db);
-      return sendJsonOrCsv(req, reply, req.query.format, rows, { filename: 'derobees.csv', columns: DEROBEE_COLUMNS, rows });
-    },
-  );
+  list('/derobees', 'Catch-crop codes', 'The 45 catch-crop codes (cultures dérobées) of 2015 onwards, ZZZ included.', Derobee, DEROBEE_COLUMNS, 'derobees.csv', sql.derobees);
 
   app.get<{ Params: { code: string }; Querystring: FormatQuery }>(
     '/derobees/:code',
@@ -197,23 +165,7 @@ async function plugin(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Querystring: FormatQuery }>(
-    '/groupes-avant-2015',
-    {
-      config: { access },
-      schema: {
-        tags,
-        summary: 'Crop groups of the 2007-2014 îlots',
-        description: 'The 28 groups the îlots of 2007 to 2014 carry as their main crop (no crop codes before 2015).',
-        querystring: FormatQuery,
-        response: { 200: jsonOrCsv(Type.Array(GroupeAvant2015), 'Groups') },
-      },
-    },
-    async (req, reply) => {
-      const rows = await sql.groupesAvant2015(app.db);
-      return sendJsonOrCsv(req, reply, req.query.format, rows, { filename: 'groupes-avant-2015.csv', columns: GROUPE_AVANT_2015_COLUMNS, rows });
-    },
-  );
+  list('/groupes-avant-2015', 'Crop groups of the 2007-2014 îlots', 'The 28 groups the îlots of 2007 to 2014 carry as their main crop (no crop codes before 2015).', GroupeAvant2015, GROUPE_AVANT_2015_COLUMNS, 'groupes-avant-2015.csv', sql.groupesAvant2015);
 }
 
 const nomenclature: TerroirModule = {
