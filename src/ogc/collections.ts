@@ -96,9 +96,15 @@ export interface CampaignRule {
   access?: RestrictedAccess;
 }
 
-function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence?: string } }, rows: DatasetRow[], campaign?: number, closedRule?: RestrictedAccess): Collection {
+/**
+ * `rows`: the collection's datasets; `domain`: those of its domain (`limites-administratives`), the
+ * signature of a collection that has none of its own: its data are derived from the domain's
+ * (département and région contours from the commune contours), and its tiles' ETags must change
+ * when those are loaded again, not stay those of the empty layer.
+ */
+function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence?: string } }, rows: DatasetRow[], domain: DatasetRow[], campaign?: number, closedRule?: RestrictedAccess): Collection {
   const hash = createHash('sha256');
-  for (const r of rows) hash.update(`${r.id}\0${r.checksum ?? ''}\0${r.imported_at}\n`);
+  for (const r of rows.length ? rows : domain) hash.update(`${r.id}\0${r.checksum ?? ''}\0${r.imported_at}\n`);
   const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
   return {
     id: collectionId(layer, campaign, closedRule !== undefined),
@@ -114,6 +120,9 @@ function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence
     signature: hash.digest('base64url').slice(0, 22),
   };
 }
+
+/** `limites-administratives.commune` → `limites-administratives` (a dataset of the register may name the domain alone). */
+const domainOf = (layer: string) => layer.split('.')[0];
 
 /** The collections of the catalogue, re-read from the dataset register when stale. */
 export class Collections {
@@ -190,7 +199,12 @@ export class Collections {
       `SELECT id, layer, campagne, producer, licence, checksum, synthetic, imported_at::text AS imported_at FROM terroir_dataset ORDER BY id`,
     );
     const byLayer = new Map<string, DatasetRow[]>();
-    for (const r of rows) byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), r]);
+    const byDomain = new Map<string, DatasetRow[]>();
+    for (const r of rows) {
+      byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), r]);
+      const d = domainOf(r.layer);
+      byDomain.set(d, [...(byDomain.get(d) ?? []), r]);
+    }
     const list: Collection[] = [];
     const closed = new Map<string, number>();
     const loaded = [...new Set(rows.map((r) => r.campagne).filter((y): y is number => y !== null))];
@@ -198,8 +212,9 @@ export class Collections {
     for (const layer of this.catalog.all()) {
       const names = new Set([layer.id, ...layer.targets.map((t) => t.layer)]);
       const mine = [...names].flatMap((n) => byLayer.get(n) ?? []);
+      const domain = byDomain.get(domainOf(layer.id)) ?? [];
       if (!layer.campaignColumn) {
-        list.push(describe(layer, mine));
+        list.push(describe(layer, mine, domain));
         continue;
       }
       const campaigns = [...new Set(mine.map((r) => r.campagne).filter((y): y is number => y !== null))].sort((a, b) => b - a);
@@ -207,8 +222,8 @@ export class Collections {
         const rows = mine.filter((r) => r.campagne === y);
         if (isPublic(layer.access) && !open.has(y)) {
           closed.set(collectionId(layer, y), y);
-          if (this.campaignRule?.access) list.push(describe(layer, rows, y, this.campaignRule.access));
-        } else list.push(describe(layer, rows, y));
+          if (this.campaignRule?.access) list.push(describe(layer, rows, domain, y, this.campaignRule.access));
+        } else list.push(describe(layer, rows, domain, y));
       }
     }
     this.#list = list;
