@@ -229,6 +229,11 @@ export type ItemsFormat = 'json' | 'html' | 'csv';
 export interface ItemsPage {
   /** GeoJSON Feature text per feature as PostgreSQL wrote it (json, html), or CSV record values (csv). */
   rows: { feature?: string; values?: unknown[]; svg?: string }[];
+  /**
+   * json: the features as a few texts of FEATURES_PER_CHUNK features each, joined by PostgreSQL
+   * (chunkedPageSql): written out one after the other, never parsed or joined here.
+   */
+  chunks?: string[];
   /** Features in the page. */
   returned: number;
   matched: number | null;
@@ -273,6 +278,30 @@ export function pageSql(c: Collection, r: ItemsRequest, format: ItemsFormat): { 
   return { sql, params: pageParams };
 }
 
+/** Features per chunk of a GeoJSON page (about 100 kB for parcels). */
+export const FEATURES_PER_CHUNK = 200;
+
+/**
+ * The GeoJSON page's SQL: the page's rows (pageSql, limit + 1) numbered in key order and joined by
+ * PostgreSQL into texts of FEATURES_PER_CHUNK features (`string_agg`), each with its feature count and
+ * last key, and the highest row number (above the limit: a next page exists). The process receives a
+ * handful of large values instead of a row per feature: measured against a row per feature and
+ * against the chunks as bytea (hex on the wire), interleaved on the same server load, it answers
+ * about 15 % more pages per second than rows and 35 % more than bytea (docs/ogc.md#speed).
+ */
+export function chunkedPageSql(c: Collection, r: ItemsRequest): { sql: string; params: Params } {
+  const { sql, params } = pageSql(c, r, 'json');
+  const keys = keyColumns(c.layer).map((_, i) => `p.k${i}`);
+  const limit = params.add(r.limit);
+  const chunked = `SELECT string_agg(q.feature, ',' ORDER BY q.rn) FILTER (WHERE q.rn <= ${limit}) AS text,
+      count(*) FILTER (WHERE q.rn <= ${limit})::int AS n,
+      max(q.rn)::int AS last_row,
+      (array_agg(q.k ORDER BY q.rn DESC) FILTER (WHERE q.rn <= ${limit}))[1] AS last_key
+    FROM (SELECT p.feature, json_build_array(${keys.map((k) => `${k}::text`).join(', ')})::text AS k, row_number() OVER (ORDER BY ${keys.join(', ')}) AS rn FROM (${sql}) p) q
+    GROUP BY (q.rn - 1) / ${FEATURES_PER_CHUNK} ORDER BY (q.rn - 1) / ${FEATURES_PER_CHUNK}`;
+  return { sql: chunked, params };
+}
+
 async function countMatched(db: Queryable, collections: Collections, c: Collection, r: ItemsRequest): Promise<number | null> {
   if (r.cursor) return r.cursor.matched;
   if (r.unfiltered) return (await collections.stats(c)).count;
@@ -285,6 +314,19 @@ export async function fetchItems(db: Queryable, collections: Collections, c: Col
   await checkGeometries(db, r.geometryChecks);
   const layer = c.layer;
   const matched = await countMatched(db, collections, c, r);
+  if (format === 'json') {
+    const { sql, params } = chunkedPageSql(c, r);
+    const rows = await db.query<{ text: string | null; n: number; last_row: number; last_key: string | null }>(sql, params.values);
+    const filled = rows.filter((x) => x.n > 0);
+    const lastKey = filled.at(-1)?.last_key;
+    return {
+      rows: [],
+      chunks: filled.map((x) => x.text!),
+      returned: filled.reduce((sum, x) => sum + x.n, 0),
+      matched,
+      next: rows.some((x) => x.last_row > r.limit) && lastKey ? encodeCursor({ key: JSON.parse(lastKey) as string[], matched }) : undefined,
+    };
+  }
   const { sql, params: pageParams } = pageSql(c, r, format);
   const rows = await db.query<{ feature?: string; values?: string; svg?: string; ext?: string | null } & Record<string, unknown>>(sql, pageParams.values);
   const keys = keyColumns(layer);

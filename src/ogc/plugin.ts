@@ -18,7 +18,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { isPublic, scopesOf as scopesOfRule, type AccessRule } from '../auth/access.ts';
 import { describeRule, itemsRule, restrictedRoutes, territoryBound } from './routes-access.ts';
 import { escapeHtml, linkList, page, svgMap } from './html.ts';
-import { fetchItem, fetchItems, itemsRequest, single, type ItemsFormat, type ItemsPage, type Query } from './items.ts';
+import { fetchItem, fetchItems, itemsRequest, single, type ItemsFormat, type Query } from './items.ts';
 import { openApiDocument } from './openapi.ts';
 import { queryablesDocument, queryablesOf } from './queryables.ts';
 
@@ -257,7 +257,7 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
       link(`${baseUrl(req)}/collections/${c.id}`, 'collection', JSON_TYPE, c.title),
     ];
     const head = `{"type":"FeatureCollection","timeStamp":${JSON.stringify(new Date().toISOString())},${pageOf.matched === null ? '' : `"numberMatched":${pageOf.matched},`}"numberReturned":${pageOf.returned},"links":${JSON.stringify(links)}${c.synthetic ? ',"synthetic":true' : ''},"features":[`;
-    return reply.type(`${GEOJSON}; charset=utf-8`).send(Readable.from(featureChunks(head, pageOf.rows)));
+    return reply.type(`${GEOJSON}; charset=utf-8`).send(Readable.from(featureChunks(head, pageOf.chunks!)));
   });
 
   app.get<{ Params: { featureId: string } }>(`${path}/items/:featureId`, { config: items, schema: hidden }, async (req, reply) => {
@@ -281,20 +281,12 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
   });
 }
 
-/**
- * The page written in chunks of features as PostgreSQL wrote them (never parsed here), never joined
- * into one string. Measured against letting PostgreSQL join them (string_agg by 200 in the page's
- * query): the database's extra window and aggregate cost more than the driver's rows saved (see
- * docs/ogc.md#speed).
- */
-function* featureChunks(head: string, rows: ItemsPage['rows']): Generator<string> {
+/** The page: the head, then PostgreSQL's chunks of features (src/ogc/items.ts chunkedPageSql) one after the other, never joined into one string. */
+function* featureChunks(head: string, chunks: string[]): Generator<string> {
   yield head;
-  const CHUNK = 200;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    let chunk = i ? ',' : '';
-    const end = Math.min(rows.length, i + CHUNK);
-    for (let j = i; j < end; j++) chunk += (j > i ? ',' : '') + rows[j].feature!;
-    yield chunk;
+  for (let i = 0; i < chunks.length; i++) {
+    if (i) yield ',';
+    yield chunks[i];
   }
   yield ']}';
 }

@@ -8,6 +8,7 @@ import { assertProblem, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/db.ts';
 import { ogcApp } from './fixture.ts';
 import { CONFORMANCE } from '../../src/ogc/plugin.ts';
+import { FEATURES_PER_CHUNK } from '../../src/ogc/items.ts';
 import { Validator } from '@seriousme/openapi-schema-validator';
 
 let t: TestApp;
@@ -140,8 +141,10 @@ test(`${BACKEND}: /req/core/fc-limit-response, /req/core/fc-links — limit defa
   assert.ok(!all.links.some((l: { rel: string }) => l.rel === 'next'));
   const dflt = (await get('/ogc/collections/rpg-parcelle-2022/items')).json();
   assert.equal(dflt.numberReturned, Math.min(100, all.numberMatched));
-  assert.ok(all.numberMatched > 201, 'pages of several chunks of 200 features (src/ogc/plugin.ts featureChunks)');
-  for (const limit of [37, 200, 201]) {
+  // Below, at and above the chunk PostgreSQL joins features by (src/ogc/items.ts chunkedPageSql): at
+  // it, the row that tells a next page exists is alone in a chunk of its own.
+  assert.ok(all.numberMatched > FEATURES_PER_CHUNK + 1, 'a page of several chunks (limit=10000 above)');
+  for (const limit of [37, FEATURES_PER_CHUNK, FEATURES_PER_CHUNK + 1]) {
     const seen: string[] = [];
     let url: string | undefined = `/ogc/collections/rpg-parcelle-2022/items?limit=${limit}`;
     let pages = 0;
