@@ -1,13 +1,14 @@
 /**
  * RPG level-2 extraction figures (docs/niveau2.md):
  *
- *   node --import tsx bench/niveau2.ts --postgres URL [--size departement] [--annees 2022-2023] [--reuse DBNAME]
+ *   node --import tsx bench/niveau2.ts --postgres URL [--size departement] [--annees 2022-2023] [--reuse DBNAME] [--keep]
  *
  * Generates the demo (département-sized by default) in a new database, files a request covering the
  * whole territory for every table without the State-only one, accepts it, then builds the extraction
  * (the same function as GET /api/niveau2/demandes/{id}/extraction) three times: wall time, rows, zip
  * size, and the process's peak resident memory and heap during the extraction (sampled every 20 ms).
- * Without --postgres, the embedded backend in a temporary directory.
+ * Without --postgres, the embedded backend in a temporary directory. `--keep` leaves the new PostgreSQL
+ * database (its name is printed) for a later `--reuse`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ const [a0, a1] = (opt('annees') ?? '2022-2023').split('-').map(Number);
 const annees = Array.from({ length: (a1 ?? a0) - a0 + 1 }, (_, i) => a0 + i);
 
 const reuse = opt('reuse');
+const keep = args.includes('--keep');
 
 async function open(): Promise<{ db: Database; drop(): Promise<void> }> {
   if (pgUrl && reuse) {
@@ -55,6 +57,7 @@ async function open(): Promise<{ db: Database; drop(): Promise<void> }> {
       db,
       async drop() {
         await db.close();
+        if (keep) return console.log(`kept database ${name} (--reuse ${name})`);
         const c = new pg.Client({ connectionString: pgUrl });
         await c.connect();
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -4,9 +4,13 @@
 // generator), so that the first `npm start` copies one instead of building it (docs/startup.md).
 // Skipped in CI (tests build their own databases); a failure never fails the install: the first
 // start then builds the database itself, as before.
+// Before that, and in CI too, the web map is built into dist/web (scripts/build-web.mjs, < 1 s): the
+// page served at `/` (docs/carte.md). A failed build fails the install, as a missing page would be a bug.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { buildWeb } from './build-web.mjs';
 
+await buildWeb();
 if (process.env.CI) process.exit(0);
 const bin = fileURLToPath(new URL('../bin/terroir.js', import.meta.url));
 const r = spawnSync(process.execPath, [bin, 'prepare'], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'warn' } });

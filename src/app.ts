@@ -14,6 +14,7 @@ import { installErrorHandling } from './http/error-handler.ts';
 import { installInputGuards } from './http/input.ts';
 import { serverOptions } from './http/server-options.ts';
 import { installDeadlines } from './http/deadline.ts';
+import { setHeavyThresholds } from './geo/geom-param.ts';
 import { Lane, runWithQueryContext } from './db/context.ts';
 import { installMethodNotAllowed } from './http/method-not-allowed.ts';
 import { registerOutOfScope } from './http/out-of-scope.ts';
@@ -106,6 +107,7 @@ export async function buildApp({ config, db, logger, logStream, modules = MODULE
   installInputGuards(app);
   // Deadline, client-disconnect cancellation and the heavy lane (docs/hardening.md).
   const lane = new Lane(config.heavyConcurrency, config.heavyQueue);
+  setHeavyThresholds(config.heavyVertices, config.heavyAreaDeg2);
   installDeadlines(app, { deadlineMs: config.deadlineMs, enter: (signal, deadline, next) => runWithQueryContext({ signal, deadline, lane, heavy: false }, next) });
   installMethodNotAllowed(app);
   // Bodies are JSON only (as the reference): anything else is a 415, not a string to misread.

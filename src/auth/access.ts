@@ -6,7 +6,8 @@
  * - `'public'`: open to all; a key, when given, only counts toward its quota.
  * - `{ scope, territory }`: a valid API key of an organisation holding `scope`; when `territory` is
  *   given, what the request names there (a code or a geometry) must lie inside the organisation's
- *   territory.
+ *   territory. With `link`, a download link (src/auth/liens.ts) issued for `purpose` and for the
+ *   object the path parameter `param` names stands for the key that asked for it (`?jeton=`).
  */
 export const SCOPES = [
   'cartobio:territoires',
@@ -39,6 +40,8 @@ export interface RestrictedAccess {
   /** Other scopes that also open the route (any one suffices), e.g. a register read by requesters and instructors. */
   orScopes?: readonly Scope[];
   territory?: TerritorySource[];
+  /** The route also admits a download link issued for this purpose and the object named by path parameter `param`. */
+  link?: { purpose: string; param: string };
 }
 
 export type AccessRule = 'public' | RestrictedAccess;

@@ -53,9 +53,12 @@ export function takeCredential(req: FastifyRequest): Credential | undefined {
 }
 
 /**
- * A URL as it may be logged: the `apikey` parameter's value (any case) and anything shaped like a
- * Terroir key replaced, so no key reaches a log line.
+ * A URL as it may be logged: the `apikey` and `jeton` parameters' values (any case) and anything
+ * shaped like a Terroir key or download link replaced, so no key reaches a log line.
  */
 export function redactCredentials(url: string): string {
-  return url.replace(/([?&]apikey=)[^&]*/gi, '$1redacted').replace(/trr_([a-z0-9]{8})_[A-Za-z0-9_-]+/g, 'trr_$1_redacted');
+  return url
+    .replace(/([?&](apikey|jeton)=)[^&]*/gi, '$1redacted')
+    .replace(/trr_([a-z0-9]{8})_[A-Za-z0-9_-]+/g, 'trr_$1_redacted')
+    .replace(/trl_[A-Za-z0-9_-]+/g, 'trl_redacted');
 }

@@ -14,10 +14,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { HttpProblem } from '../http/problems.ts';
+import { HttpProblem, invalidParam } from '../http/problems.ts';
 import { isPublic, isScope, scopesOf, TERRITORY_KINDS, type AccessRule, type RestrictedAccess } from './access.ts';
 import { appendAudit, type AuditRecord } from './audit.ts';
 import { carriesCredential, takeCredential } from './credentials.ts';
+import { LINK_PARAM, useLink } from './liens.ts';
 import { authenticate, displayPrefix, looksLikeKey, touchKey, type Authentication, type Principal } from './keys.ts';
 import { ORG_KINDS } from './organisations.ts';
 import { consume, databaseStore, parseQuota, rateLimitHeaders, redisStore, windowOf, type Limit, type Policy, type QuotaOutcome, type QuotaStore } from './quota.ts';
@@ -46,6 +47,12 @@ export const SECURITY_SCHEMES = {
     name: 'apikey',
     description: 'The same key as `apikey=trr_…` in the query string, or as an `apikey` member of a JSON body, as API Carto clients send it. Any other `apikey` (a Géoportail key) is ignored on open routes.',
   },
+  lien: {
+    type: 'apiKey',
+    in: 'query',
+    name: LINK_PARAM,
+    description: 'A download link’s token (`jeton=trl_…`), on the routes that say so: issued to a key’s holder for one object, it expires and is used once.',
+  },
 } as const;
 
 /** Per-IP limit of anonymous callers when TERROIR_RATE_LIMIT_ANONYMOUS=auto on PostgreSQL (docs/access.md). */
@@ -71,6 +78,7 @@ function checkRule(route: RouteOptions, rule: AccessRule | undefined) {
     if (!TERRITORY_KINDS.includes(t.kind)) throw new Error(`${where}: unknown territory kind ${JSON.stringify(t.kind)}`);
     if (t.in === 'params' && !route.url.includes(`:${t.name}`)) throw new Error(`${where}: territory parameter :${t.name} is not in the path`);
   }
+  if (rule.link && (!rule.link.purpose || !route.url.includes(`:${rule.link.param}`))) throw new Error(`${where}: link parameter :${rule.link.param} is not in the path`);
 }
 
 /** The `security` of a route in /api/doc, and a line saying what a restricted one requires. */
@@ -83,11 +91,12 @@ function annotate(route: RouteOptions, done: WeakSet<object>) {
     schema.security = [{}, { bearer: [] }, { apikey: [] }];
     return;
   }
-  schema.security = [{ bearer: [] }, { apikey: [] }];
+  schema.security = [{ bearer: [] }, { apikey: [] }, ...(rule.link ? [{ lien: [] }] : [])];
+  const link = rule.link ? ` Or a download link (\`${LINK_PARAM}=trl_…\`) issued for this ${rule.link.param}, once, before it expires.` : '';
   const territory = rule.territory?.length
     ? `; what \`${rule.territory.map((t) => t.name).join('`, `')}\` name must lie inside the organisation's territory`
     : '';
-  schema.description = `${schema.description ? `${schema.description}\n\n` : ''}**Restricted**: an API key with scope \`${scopesOf(rule).join('` or `')}\`${territory}. Every call is recorded in the audit trail.`;
+  schema.description = `${schema.description ? `${schema.description}\n\n` : ''}**Restricted**: an API key with scope \`${scopesOf(rule).join('` or `')}\`${territory}.${link} Every call is recorded in the audit trail.`;
 }
 
 function unauthorized(auth: Authentication | undefined, rule: AccessRule | undefined): HttpProblem {
@@ -203,13 +212,35 @@ async function plugin(app: FastifyInstance, opts: AccessOptions) {
     }
   }
 
+  /** The `jeton` of a route open to download links, taken out of the query before its schema sees it. */
+  function takeLink(req: FastifyRequest, rule: AccessRule | undefined): string | undefined {
+    if (isPublic(rule) || !rule.link) return undefined;
+    const q = req.query as Record<string, unknown> | undefined;
+    if (!q || typeof q !== 'object' || !Object.hasOwn(q, LINK_PARAM)) return undefined;
+    const v = q[LINK_PARAM];
+    delete q[LINK_PARAM];
+    if (typeof v !== 'string' || v.length > 200) throw invalidParam(LINK_PARAM, 'a single download link token is expected', 'query');
+    return v;
+  }
+
   async function admit(req: FastifyRequest, reply: FastifyReply, rule: AccessRule | undefined) {
+    const link = takeLink(req, rule);
     const credential = takeCredential(req);
     const restricted = !isPublic(rule);
     let principal: Principal | null = null;
+    if (link !== undefined && restricted && rule.link) {
+      if (credential) throw invalidParam(LINK_PARAM, 'send either an API key or a download link, not both', 'query');
+      const subject = String((req.params as Record<string, unknown> | undefined)?.[rule.link.param] ?? '');
+      const used = await useLink(db, link, rule.link.purpose, subject);
+      if (!used.ok) {
+        await slowDown(req);
+        throw new HttpProblem(used.reason.includes('another object') ? 'forbidden' : 'unauthorized', used.reason);
+      }
+      req.principal = principal = used.principal;
+    }
     // On an open route, an `apikey` that is not shaped like ours is someone else's (API Carto clients
     // send their Géoportail key): ignored. A bearer, or one of our keys, must be valid.
-    if (credential && (restricted || credential.source === 'bearer' || looksLikeKey(credential.token))) {
+    if (!principal && credential && (restricted || credential.source === 'bearer' || looksLikeKey(credential.token))) {
       const auth = await authenticate(db, credential.token);
       if (!auth.ok) {
         await slowDown(req);

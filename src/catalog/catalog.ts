@@ -5,13 +5,20 @@
  * catalogue holds is what it was built from.
  */
 import type { ImportTarget } from '../import/target.ts';
+import type { CatalogTable } from './table.ts';
 import type { Layer } from './types.ts';
 
 export class Catalog {
   readonly #layers = new Map<string, Layer>();
   readonly #targets = new Map<string, ImportTarget>();
+  readonly #tables = new Map<string, CatalogTable>();
 
-  constructor(layers: readonly Layer[]) {
+  /** `tables`: those without geometry (defineTable), served by their module, never by the feature routes. */
+  constructor(layers: readonly Layer[], tables: readonly CatalogTable[] = []) {
+    for (const t of tables) {
+      if (this.#tables.has(t.id) || layers.some((l) => l.id === t.id)) throw new Error(`table ${t.id} defined twice`);
+      this.#tables.set(t.id, t);
+    }
     for (const layer of layers) {
       if (this.#layers.has(layer.id)) throw new Error(`layer ${layer.id} defined twice`);
       this.#layers.set(layer.id, layer);
@@ -43,5 +50,13 @@ export class Catalog {
 
   targets(): ImportTarget[] {
     return [...this.#targets.values()];
+  }
+
+  tables(): CatalogTable[] {
+    return [...this.#tables.values()];
+  }
+
+  table(id: string): CatalogTable | undefined {
+    return this.#tables.get(id);
   }
 }

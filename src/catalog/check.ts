@@ -1,11 +1,11 @@
 /**
- * Does the database hold what a layer definition says? Its table (or view) must have exactly the
+ * Does the database hold what a layer (or table: table.ts) definition says? Its table (or view) must have exactly the
  * definition's columns with their SQL types, and a geometry column of the declared type and SRID.
  * The migrations create tables, the definitions describe them: this is what ties the two (a test
  * runs it for every layer of the catalogue on both backends).
  */
 import type { Queryable } from '../db/database.ts';
-import type { LayerDescriptor } from './types.ts';
+import type { LayerDescriptor, StoredColumn } from './types.ts';
 
 /** information_schema's name of a type: arrays and PostGIS types are told by their udt_name. */
 function typeName(c: { data_type: string; udt_name: string }): string {
@@ -16,6 +16,21 @@ function typeName(c: { data_type: string; udt_name: string }): string {
 
 /** The differences between the layer and its table, one sentence each; empty when they agree. */
 export async function checkLayerTable(db: Queryable, layer: LayerDescriptor): Promise<string[]> {
+  const problems = await checkColumns(db, layer);
+  if (problems.length === 1 && problems[0].endsWith('no such table or view')) return problems;
+  const [g] = await db.query<{ type: string; srid: number }>(
+    `SELECT type, srid FROM geometry_columns WHERE f_table_schema = current_schema() AND f_table_name = $1 AND f_geometry_column = $2`,
+    [layer.table, layer.geometry.column],
+  );
+  const want = layer.geometry.type.toUpperCase();
+  if (!g) problems.push(`${layer.table}.${layer.geometry.column}: not a geometry column`);
+  else if (g.type !== want || g.srid !== layer.geometry.srid) problems.push(`${layer.table}.${layer.geometry.column}: declared geometry(${layer.geometry.type}, ${layer.geometry.srid}), the table has geometry(${g.type}, ${g.srid})`);
+  return problems;
+}
+
+/** The differences between a definition's stored columns (a layer's, or a table's without geometry: table.ts) and its table. */
+export async function checkColumns(db: Queryable, def: { table: string; columns: readonly StoredColumn[] }): Promise<string[]> {
+  const layer = def;
   const rows = await db.query<{ column_name: string; data_type: string; udt_name: string }>(
     `SELECT column_name, data_type, udt_name FROM information_schema.columns
      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
@@ -31,12 +46,5 @@ export async function checkLayerTable(db: Queryable, layer: LayerDescriptor): Pr
   }
   const declared = new Set(layer.columns.map((c) => c.name));
   for (const [name, t] of actual) if (!declared.has(name)) problems.push(`${layer.table}.${name}: ${t} in the table, not declared`);
-  const [g] = await db.query<{ type: string; srid: number }>(
-    `SELECT type, srid FROM geometry_columns WHERE f_table_schema = current_schema() AND f_table_name = $1 AND f_geometry_column = $2`,
-    [layer.table, layer.geometry.column],
-  );
-  const want = layer.geometry.type.toUpperCase();
-  if (!g) problems.push(`${layer.table}.${layer.geometry.column}: not a geometry column`);
-  else if (g.type !== want || g.srid !== layer.geometry.srid) problems.push(`${layer.table}.${layer.geometry.column}: declared geometry(${layer.geometry.type}, ${layer.geometry.srid}), the table has geometry(${g.type}, ${g.srid})`);
   return problems;
 }

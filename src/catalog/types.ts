@@ -79,6 +79,10 @@ export interface ColumnSpec {
   /** Per source format (the keys of the layer's `import`; `default` for the others), or one for all. */
   from?: From | { readonly [source: string]: From };
   filter?: FilterSpec;
+  /** What the column means (metadata sheets: a table's attribute list). */
+  description?: string;
+  /** The category of personal data it holds, when it holds some (GDPR art. 14 notices, processing registers). */
+  personalData?: string;
 }
 
 export interface ComputedSpec {

@@ -27,11 +27,16 @@ const ENV_KEYS: Record<keyof Config, string> = {
   headersTimeoutMs: 'TERROIR_HEADERS_TIMEOUT_MS',
   heavyConcurrency: 'TERROIR_HEAVY_CONCURRENCY',
   heavyQueue: 'TERROIR_HEAVY_QUEUE',
+  heavyVertices: 'TERROIR_HEAVY_VERTICES',
+  heavyAreaDeg2: 'TERROIR_HEAVY_AREA_DEG2',
   pseudonymKey: 'TERROIR_PSEUDONYM_KEY',
+  linkTtlSeconds: 'TERROIR_LINK_TTL_SECONDS',
 };
 const INTEGER_KEYS = new Set<keyof Config>([
-  'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue',
+  'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue', 'heavyVertices', 'linkTtlSeconds',
 ]);
+/** Keys read as a finite decimal number. */
+const NUMBER_KEYS = new Set<keyof Config>(['heavyAreaDeg2']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -85,6 +90,10 @@ export function loadConfig(
     if (INTEGER_KEYS.has(key)) {
       const n = typeof value === 'number' ? value : Number(value);
       if (!Number.isInteger(n)) throw new ConfigError(`${envName} must be an integer, got "${value}"`);
+      raw[key] = n;
+    } else if (NUMBER_KEYS.has(key)) {
+      const n = typeof value === 'number' ? value : Number(value);
+      if (!Number.isFinite(n) || String(value).trim() === '') throw new ConfigError(`${envName} must be a number, got "${value}"`);
       raw[key] = n;
     } else raw[key] = String(value);
   }

@@ -68,7 +68,15 @@ export const ConfigSchema = Type.Object({
   requestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 60_000, description: 'TERROIR_REQUEST_TIMEOUT_MS: time to receive a whole request (headers and body), else 408 and the connection closed' }),
   headersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000, description: 'TERROIR_HEADERS_TIMEOUT_MS: time to receive the request headers' }),
   heavyConcurrency: Type.Integer({ minimum: 1, maximum: 100, default: 2, description: 'TERROIR_HEAVY_CONCURRENCY: heavy requests (large geometries) answered at once; the others wait in the heavy lane' }),
+  linkTtlSeconds: Type.Integer({
+    minimum: 30,
+    maximum: 604_800,
+    default: 900,
+    description: 'TERROIR_LINK_TTL_SECONDS: how long a download link (e.g. a level-2 extraction, POST /api/niveau2/demandes/{id}/lien) stays valid; it is used once',
+  }),
   heavyQueue: Type.Integer({ minimum: 0, maximum: 10_000, default: 64, description: 'TERROIR_HEAVY_QUEUE: heavy requests waiting at most; more is a 503 with Retry-After' }),
+  heavyVertices: Type.Integer({ minimum: 4, maximum: 50_000, default: 2_000, description: 'TERROIR_HEAVY_VERTICES: a request geometry of more vertices is heavy (the heavy lane)' }),
+  heavyAreaDeg2: Type.Number({ exclusiveMinimum: 0, maximum: 64_800, default: 0.01, description: 'TERROIR_HEAVY_AREA_DEG2: a request geometry whose bounding box is larger (square degrees) is heavy (the heavy lane)' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

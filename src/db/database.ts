@@ -52,6 +52,17 @@ export interface Database extends Queryable {
 /** Advisory-lock namespace of Terroir's named locks (first key of pg_advisory_lock(int, int)). */
 export const NAMED_LOCK_CLASS = 7_265_002;
 
+/**
+ * Takes the named lock `key` until the end of the transaction `tx` (pg_advisory_xact_lock, same
+ * namespace as Session.lock). For a derivation that rebuilds rows shared by several datasets: the
+ * second transaction waits for the first, and its next statements (a new snapshot each, READ
+ * COMMITTED) see and replace what the first committed. On the embedded backend a transaction holds
+ * the one connection alone, so the lock is granted at once.
+ */
+export async function lockUntilCommit(tx: Queryable, key: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [NAMED_LOCK_CLASS, key]);
+}
+
 /** Text-format COPY encoding of one value (PostgreSQL "text" format, NULL as \N). */
 export function copyField(value: unknown): string {
   if (value === null || value === undefined) return '\\N';

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { copyLine, NAMED_LOCK_CLASS, type Database, type Queryable, type Row, type Session } from './database.ts';
 import { BinaryCopyEncoder } from './copy-binary.ts';
 import { inQueryContext, RequestAbortedError } from './context.ts';
+import { reclaimWorkTables } from './work-tables.ts';
 
 const typeParsers: Record<number, (v: string) => unknown> = { 20: Number, 1700: Number };
 const types = {
@@ -142,7 +143,7 @@ export async function openPostgres(url: string, opts: { poolSize: number; statem
   const canceller = new pg.Pool({ connectionString: url, max: 2, application_name: 'terroir-cancel' });
   canceller.on('error', () => {});
   const base = queryable(pool, canceller);
-  return {
+  const db: Database = {
     backend: 'postgres',
     ...base,
     async transaction(fn) {
@@ -204,4 +205,12 @@ export async function openPostgres(url: string, opts: { poolSize: number; statem
       await pool.end();
     },
   };
+  // Work tables of imports killed half-way (any node): dropped at start, unless their import lives.
+  try {
+    await db.session((s) => reclaimWorkTables(s));
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return db;
 }

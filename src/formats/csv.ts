@@ -138,12 +138,13 @@ export function sendJsonOrCsv(req: FastifyRequest, reply: FastifyReply, format: 
 }
 
 /** A 200 documented as JSON (by `schema`) and as CSV: Fastify serialises the JSON by the schema and leaves CSV as text. */
-export function jsonOrCsvResponse(schema: TSchema, description: string) {
+export function jsonOrCsvResponse(schema: TSchema, description: string, csvColumns?: readonly string[]) {
+  const csv = `RFC 4180 CSV, header row, UTF-8${csvColumns ? `: ${csvColumns.join(',')}` : ''}`;
   return {
     description,
     content: {
       'application/json': { schema },
-      'text/csv': { schema: Type.String({ description: 'RFC 4180 CSV, header row, UTF-8' }) },
+      'text/csv': { schema: Type.String({ description: csv }) },
     },
   };
 }

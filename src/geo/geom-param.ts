@@ -11,11 +11,17 @@ export const GEOM_LIMITS = { maxVertices: 50_000, maxChars: 50_000 * 48 } as con
 
 /**
  * A request whose geometry passes either bound is heavy: its statements go through the bounded
- * heavy lane (src/db/context.ts). Measured on the département demo (docs/hardening.md): a commune
- * polygon (~0.005 deg², a few hundred vertices) answers in ~0.1 s; a box of a tenth of the
- * département (~0.05 deg²) or a 2,000-vertex outline takes seconds on cadastre and GPU layers.
+ * heavy lane (src/db/context.ts). Defaults, measured on the département demo (docs/hardening.md,
+ * `bench/heavy.ts --probe` and the loaded runs); TERROIR_HEAVY_VERTICES and TERROIR_HEAVY_AREA_DEG2
+ * change them (setHeavyThresholds, called when the app is built).
  */
-export const HEAVY = { vertices: 2_000, bboxDeg2: 0.05 } as const;
+export const HEAVY_DEFAULTS = { vertices: 2_000, bboxDeg2: 0.01 } as const;
+export const HEAVY: { vertices: number; bboxDeg2: number } = { ...HEAVY_DEFAULTS };
+
+export function setHeavyThresholds(vertices: number, bboxDeg2: number): void {
+  HEAVY.vertices = vertices;
+  HEAVY.bboxDeg2 = bboxDeg2;
+}
 
 const TYPES = ['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon'] as const;
 export type GeometryType = (typeof TYPES)[number];

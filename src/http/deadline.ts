@@ -32,6 +32,20 @@ const EXEMPT = new Set(['/healthz', '/readyz']);
 
 export function installDeadlines(app: FastifyInstance, opts: DeadlineOptions): void {
   app.decorateRequest('abortSignal', undefined);
+  // A handler still running when its deadline answered (or its client left) fails once its
+  // statement is cancelled: that failure is the cancellation itself, already answered, not an error
+  // to log (Fastify would log each one as "Promise errored, but reply.sent = true was set").
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, req: FastifyRequest, reply: FastifyReply) {
+      const out = handler.call(this, req, reply) as unknown;
+      if (!(out instanceof Promise)) return out;
+      return out.catch((e: unknown) => {
+        if (reply.sent && req.abortSignal?.aborted) return undefined;
+        throw e;
+      });
+    } as typeof handler;
+  });
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
     if (EXEMPT.has(req.routeOptions.url ?? '')) return done();
     const controller = new AbortController();

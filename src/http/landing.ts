@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { readWebBuild, registerWebAssets } from './web.ts';
 
 /** What `/` points to: the interactive API first, then what is loaded, OGC API, the documents. */
 export interface LandingLink {
@@ -26,6 +27,30 @@ function wantsHtml(req: FastifyRequest): boolean {
   return /text\/html/.test(accept) && !/^application\/json/.test(accept);
 }
 
+/** The links as the map page shows them (in its "À propos" panel; the page is French, the titles stay as the API's). */
+function linksHtml(modules: readonly { name: string; description: string }[]): string {
+  return `<ul>
+${LINKS.map((l) => `<li><a href="${escape(l.href)}">${escape(l.href)}</a> — ${escape(l.title)}</li>`).join('\n')}
+</ul>
+<h3>Modules</h3>
+<ul>
+${modules.map((m) => `<li><a href="${escape(docOf(m.name))}"><code>/api/${escape(m.name)}</code></a> — ${escape(m.description)}</li>`).join('\n')}
+</ul>
+<p>Documentation : <code>README.md</code> et <code>docs/</code> dans le dépôt (<code>docs/carte.md</code> pour cette carte, <code>docs/demo.md</code> pour le territoire de démonstration).</p>`;
+}
+
+/**
+ * The map page loads nothing from another origin, and the browser holds it to that: scripts, styles,
+ * workers, tiles and API calls from Terroir only (style attributes are inline; images and workers
+ * may be data:/blob: URLs MapLibre makes itself).
+ */
+export const MAP_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; " +
+  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+
+/** Where the built page takes the links. */
+export const LINKS_SLOT = '<!--terroir:liens-->';
+
 function html(modules: readonly { name: string; description: string }[]): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -43,16 +68,20 @@ ${LINKS.map((l) => `<li><a href="${escape(l.href)}">${escape(l.href)}</a> — ${
 ${modules.map((m) => `<li><a href="${escape(docOf(m.name))}"><code>/api/${escape(m.name)}</code></a> — ${escape(m.description)}</li>`).join('\n')}
 </ul>
 <p>Documentation: <code>README.md</code> and <code>docs/</code> in the repository (one document per module; <code>docs/demo.md</code> for the demo territory).</p>
+<p>The web map is not built here: <code>npm run build:web</code> (run by <code>npm install</code>), then restart (docs/carte.md).</p>
 </body></html>
 `;
 }
 
 /**
- * `/`: a landing page for a browser (HTML), the same links as JSON for anything else, until the web
- * map takes its place. Public, and outside the OpenAPI document (it is not part of the API).
+ * `/`: the web map for a browser (HTML, docs/carte.md, with these links in its "À propos" panel),
+ * the same links as JSON for anything else. Without a built map (dist/web absent) a browser gets a
+ * plain page of the links saying how to build it. Public, and outside the OpenAPI document.
  */
-export function registerLanding(app: FastifyInstance, modules: readonly { name: string; description: string }[]) {
-  const page = html(modules);
+export function registerLanding(app: FastifyInstance, modules: readonly { name: string; description: string }[], webDir?: string) {
+  const web = readWebBuild(webDir);
+  if (web) registerWebAssets(app, web.assets);
+  const page = web ? web.page.replace(LINKS_SLOT, linksHtml(modules)) : html(modules);
   const json = {
     title: 'Terroir',
     description: "France's agricultural and land reference geodata, API Carto compatible",
@@ -62,7 +91,10 @@ export function registerLanding(app: FastifyInstance, modules: readonly { name: 
   };
   app.get('/', { schema: { hide: true }, config: { access: 'public' } }, async (req, reply) => {
     reply.header('vary', 'accept');
-    if (wantsHtml(req)) return reply.type('text/html; charset=utf-8').send(page);
+    if (wantsHtml(req)) {
+      if (web) reply.header('content-security-policy', MAP_CSP);
+      return reply.type('text/html; charset=utf-8').send(page);
+    }
     return json;
   });
 }

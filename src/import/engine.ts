@@ -19,6 +19,7 @@
 import iconv from 'iconv-lite';
 import { basename } from 'node:path';
 import type { Database, Session } from '../db/database.ts';
+import { reclaimWorkTables, workLock } from '../db/work-tables.ts';
 import type { SourceFeature } from './readers/feature.ts';
 import { ImportError } from './readers/errors.ts';
 import { checksumFiles, resolveSources, type ImportSource } from './sources.ts';
@@ -155,6 +156,10 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
       await s.query(`SET maintenance_work_mem = '256MB'`);
     }
     await s.query(`SET client_min_messages = warning`);
+    // This import's work tables are known as live by its lock; those of imports killed half-way
+    // (their lock free) are dropped now, on both backends (src/db/work-tables.ts).
+    await s.lock(workLock(job.tag), true);
+    await reclaimWorkTables(s, job.tag);
     try {
       await stage(s, job, (ids) => lockDatasets(s, job, ids));
       const sums = startChecksums(job);

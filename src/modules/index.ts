@@ -20,9 +20,9 @@ export type { TerroirModule };
 export const MODULES: TerroirModule[] = [codesPostaux, cadastre, rpg, aoc, nomenclature, limitesAdministratives, gpu, nature, bio, niveau2, statistiques, datasets, admin];
 
 /**
- * The catalogue of `modules`' layers. Built once at start by the CLI and handed to buildApp and the
+ * The catalogue of `modules`' layers and tables. Built once at start by the CLI and handed to buildApp and the
  * commands; programmatic callers (tests, benches) that give none get this one.
  */
 export function buildCatalog(modules: readonly TerroirModule[] = MODULES): Catalog {
-  return new Catalog(modules.flatMap((m) => m.layers ?? []));
+  return new Catalog(modules.flatMap((m) => m.layers ?? []), modules.flatMap((m) => m.tables ?? []));
 }

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Layer } from '../catalog/layer.ts';
+import type { CatalogTable } from '../catalog/table.ts';
 import type { Database } from '../db/database.ts';
 
 export interface TerroirModule {
@@ -8,6 +9,8 @@ export interface TerroirModule {
   description: string;
   /** The layers it serves and loads, each defined once in its layers.ts (defineLayer): the catalogue is built from them. */
   layers?: Layer[];
+  /** Its tables without geometry, defined once each (defineTable, src/catalog/table.ts), in the same catalogue. */
+  tables?: CatalogTable[];
   plugin: (app: FastifyInstance) => Promise<void>;
   /**
    * Loads the module's packaged reference data when it is missing or outdated (checked against

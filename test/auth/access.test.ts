@@ -201,7 +201,13 @@ test(`${BACKEND}: every API Carto module answers a client that sends apikey (que
 
 test(`${BACKEND}: /api/doc declares the bearer and apikey schemes on every route that takes them`, async () => {
   const doc = (await get('/api/doc')).json();
-  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['apikey', 'bearer']);
+  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['apikey', 'bearer', 'lien']);
+  assert.deepEqual({ in: doc.components.securitySchemes.lien.in, name: doc.components.securitySchemes.lien.name }, { in: 'query', name: 'jeton' });
+  // Only the routes whose access rule opens them to download links declare the scheme.
+  const withLink = Object.entries(doc.paths as Record<string, Record<string, { security?: object[] }>>).flatMap(([path, ops]) =>
+    Object.entries(ops).filter(([, op]) => op.security?.some((x) => 'lien' in x)).map(([m]) => `${m} ${path}`),
+  );
+  assert.deepEqual(withLink, ['get /api/niveau2/demandes/{id}/extraction']);
   assert.equal(doc.components.securitySchemes.bearer.scheme, 'bearer');
   assert.deepEqual({ in: doc.components.securitySchemes.apikey.in, name: doc.components.securitySchemes.apikey.name }, { in: 'query', name: 'apikey' });
   let restricted = 0;
@@ -210,7 +216,7 @@ test(`${BACKEND}: /api/doc declares the bearer and apikey schemes on every route
       assert.ok(op.security, `${method} ${path} has security`);
       const optional = op.security.some((s) => Object.keys(s).length === 0);
       const niveau2 = path.startsWith('/api/niveau2/') && !(path === '/api/niveau2/campagnes' && method === 'get');
-      if (path.startsWith('/api/acces/') || path.startsWith('/api/admin/') || path.startsWith('/api/v1/territoires') || niveau2) {
+      if (path.startsWith('/api/acces/') || path.startsWith('/api/admin/') || path.startsWith('/api/v1/territoires') || path === '/api/statistiques/bio' || niveau2) {
         restricted++;
         assert.equal(optional, false, `${method} ${path}: a key is required`);
         assert.match(op.description ?? '', /\*\*Restricted\*\*: an API key with scope/);

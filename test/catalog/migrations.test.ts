@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkLayerTable } from '../../src/catalog/check.ts';
+import { checkColumns, checkLayerTable } from '../../src/catalog/check.ts';
 import { defineLayer } from '../../src/catalog/layer.ts';
 import { integer, text } from '../../src/catalog/fields.ts';
 import { BACKEND, freshDb, type TestDb } from '../helpers/db.ts';
@@ -23,6 +23,18 @@ test(`${BACKEND}: every layer of the catalogue matches its migrated table or vie
   const problems: string[] = [];
   for (const layer of layers) problems.push(...(await checkLayerTable(t.db, layer)).map((p) => `${layer.id}: ${p}`));
   assert.deepEqual(problems, []);
+});
+
+test(`${BACKEND}: every table without geometry of the catalogue (defineTable) matches its migrated table`, async () => {
+  const tables = CATALOG.tables();
+  assert.ok(tables.length >= 8, `${tables.length} tables`);
+  const problems: string[] = [];
+  for (const table of tables) problems.push(...(await checkColumns(t.db, table)).map((p) => `${table.id}: ${p}`));
+  assert.deepEqual(problems, []);
+  // A column the definition does not declare is named.
+  const [first] = tables;
+  const short = { ...first, columns: first.columns.slice(0, -1) };
+  assert.match((await checkColumns(t.db, short)).join('\n'), new RegExp(`${first.table}\\.${first.columns.at(-1)!.name}: .* in the table, not declared`));
 });
 
 test(`${BACKEND}: every import target's columns and geometry exist in the table it writes, with the declared types`, async () => {

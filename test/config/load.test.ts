@@ -62,3 +62,15 @@ test('a misspelt TERROIR_ variable gets the closest known one', () => {
   assert.throws(() => loadConfig({ TERROIR_DEMOS: 'off' }), /TERROIR_DEMOS \(did you mean TERROIR_DEMO\?\)/);
   assert.throws(() => loadConfig({ TERROIR_ZZZZZZZZZZZZ: 'x' }), (e: Error) => !/did you mean/.test(e.message));
 });
+
+test('heavy-lane thresholds: TERROIR_HEAVY_VERTICES (integer) and TERROIR_HEAVY_AREA_DEG2 (decimal), checked', () => {
+  const d = loadConfig({});
+  assert.equal(d.heavyVertices, 2000);
+  assert.equal(d.heavyAreaDeg2, 0.01);
+  const c = loadConfig({ TERROIR_HEAVY_VERTICES: '5000', TERROIR_HEAVY_AREA_DEG2: '0.025' });
+  assert.equal(c.heavyVertices, 5000);
+  assert.equal(c.heavyAreaDeg2, 0.025);
+  assert.throws(() => loadConfig({ TERROIR_HEAVY_AREA_DEG2: 'Infinity' }), (e: unknown) => e instanceof ConfigError && /TERROIR_HEAVY_AREA_DEG2 must be a number/.test((e as Error).message));
+  assert.throws(() => loadConfig({ TERROIR_HEAVY_AREA_DEG2: '0' }), (e: unknown) => e instanceof ConfigError && /TERROIR_HEAVY_AREA_DEG2/.test((e as Error).message));
+  assert.throws(() => loadConfig({ TERROIR_HEAVY_VERTICES: '1.5' }), (e: unknown) => e instanceof ConfigError && /TERROIR_HEAVY_VERTICES must be an integer/.test((e as Error).message));
+});

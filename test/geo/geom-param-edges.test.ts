@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGeom, HEAVY } from '../../src/geo/geom-param.ts';
+import { parseGeom, HEAVY, HEAVY_DEFAULTS, setHeavyThresholds } from '../../src/geo/geom-param.ts';
 import { HttpProblem } from '../../src/http/problems.ts';
 import { runWithQueryContext, type QueryContext } from '../../src/db/context.ts';
 
@@ -118,8 +118,9 @@ test('what is handed to PostGIS: the bare geometry, and whether it is polygonal'
   assert.equal(wrapped.geojson, '{"type":"Point","coordinates":[3,4]}');
 });
 
-test('heavy requests: more than 2,000 vertices or a box over 0.05 deg², each bound from both sides', () => {
-  assert.deepEqual(HEAVY, { vertices: 2_000, bboxDeg2: 0.05 });
+test('heavy requests: more than 2,000 vertices or a box over 0.01 deg², each bound from both sides', () => {
+  assert.deepEqual(HEAVY, { vertices: 2_000, bboxDeg2: 0.01 });
+  assert.deepEqual(HEAVY, HEAVY_DEFAULTS);
   const heavy = (g: unknown) => {
     const ctx: QueryContext = { signal: new AbortController().signal, heavy: false };
     runWithQueryContext(ctx, () => parseGeom(g));
@@ -129,10 +130,19 @@ test('heavy requests: more than 2,000 vertices or a box over 0.05 deg², each bo
   assert.equal(heavy(line(2_000)), false);
   assert.equal(heavy(line(2_001)), true);
   const box = (w: number, h: number) => ({ type: 'Polygon', coordinates: [[[0, 0], [w, 0], [w, h], [0, h], [0, 0]]] });
-  assert.equal(heavy(box(0.25, 0.2)), false); // 0.05 deg² exactly
-  assert.equal(heavy(box(0.25, 0.2001)), true);
-  assert.equal(heavy(box(0.1, 0.1)), false);
+  assert.equal(heavy(box(0.125, 0.08)), false); // 0.01 deg² exactly
+  assert.equal(heavy(box(0.125, 0.0801)), true);
+  assert.equal(heavy(box(0.05, 0.05)), false);
   assert.equal(heavy(point(0, 0)), false);
+  // Thresholds from the configuration (TERROIR_HEAVY_VERTICES, TERROIR_HEAVY_AREA_DEG2), then back.
+  setHeavyThresholds(100, 0.001);
+  try {
+    assert.equal(heavy(line(101)), true);
+    assert.equal(heavy(line(100)), false);
+    assert.equal(heavy(box(0.05, 0.05)), true);
+  } finally {
+    setHeavyThresholds(HEAVY_DEFAULTS.vertices, HEAVY_DEFAULTS.bboxDeg2);
+  }
   // Outside a request there is nothing to mark, and nothing breaks.
   assert.equal(parseGeom(line(3_000)).type, 'LineString');
 });

@@ -8,10 +8,10 @@ export interface TestApp extends TestDb {
   app: FastifyInstance;
 }
 
-/** The real service on a fresh real database (no mocks), driven through Fastify's inject. */
-export async function testApp(): Promise<TestApp> {
+/** The real service on a fresh real database (no mocks), driven through Fastify's inject; `env`: configuration variables. */
+export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
   const t = await freshDb();
-  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const app = await buildApp({ config, db: t.db, logger: false });
   return {
     ...t,

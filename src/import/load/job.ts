@@ -126,6 +126,8 @@ export class LoadJob {
   readonly prep: string;
   /** The rows as they will be served (repaired, forced to the target type, rejected ones left out). */
   readonly ready: string;
+  /** The 12 hex digits that end the names of the work tables (and name the lock held while they live). */
+  readonly tag: string;
   /** Whether `ready` was built (before the swap transaction, so that the swap itself is short). */
   readyBuilt = false;
   /** Inputs in the order their rows were staged (`_imp_src` is the index here). */
@@ -144,6 +146,7 @@ export class LoadJob {
     ident(target.geometry.column);
     for (const c of target.columns) ident(c.name);
     const tag = randomBytes(6).toString('hex');
+    this.tag = tag;
     this.stage = `terroir_stage_${tag}`;
     this.prep = `terroir_prep_${tag}`;
     this.ready = `terroir_ready_${tag}`;

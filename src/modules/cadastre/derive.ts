@@ -15,7 +15,7 @@
  *   rebuilt from every parcel of the communes an import touches, whatever the dataset, so that
  *   per-commune and per-département files give the same result.
  */
-import type { Queryable } from '../../db/database.ts';
+import { lockUntilCommit, type Queryable } from '../../db/database.ts';
 import type { ImportContext } from '../../import/target.ts';
 
 /**
@@ -63,6 +63,13 @@ function closed(g: string): string {
   // Snapped back to the overlay grid: the arcs of the buffers would otherwise carry 15-digit coordinates.
   return `ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_Scale(ST_Buffer(ST_Buffer(ST_Scale(${g}, ${k}, 1), ${r}, 'quad_segs=4'), ${-r}, 'quad_segs=4'), 1 / ${k}, 1), ${GRID}), 3))`;
 }
+
+/**
+ * Derived rows are shared by every dataset of their commune (and checked by their keys, migration
+ * 0160): each cadastre import's afterLoad takes this lock first, so that two imports touching one
+ * commune derive one after the other, the second replacing the first's rows.
+ */
+export const DERIVE_LOCK = 'derive:cadastre';
 
 const deriveEnabled = (ctx: ImportContext) => !/^(false|no|0|off)$/i.test(ctx.options.derive ?? '');
 
@@ -159,12 +166,12 @@ async function deriveFeuilles(tx: Queryable, datasetId: string, communes: string
        NULL, $3::text, s.code_arr, s.code_insee, true, ${shape('s.geom')}
      FROM (
        SELECT cadastre_feuille_gid(substr(p.idu, 1, 5), p.com_abs, p.section, p.feuille) AS gid,
-         p.feuille, p.section, p.code_dep, max(p.nom_com) AS nom_com, p.code_com, p.com_abs, p.code_arr, p.code_insee,
+         p.feuille, p.section, max(p.code_dep) AS code_dep, max(p.nom_com) AS nom_com, max(p.code_com) AS code_com, p.com_abs, p.code_arr, p.code_insee,
          ST_Union(${valid('p.geom')}, ${GRID}) AS geom
        FROM cadastre_parcelle p
        WHERE p.code_insee = ANY($2)
          AND NOT EXISTS (SELECT 1 FROM cadastre_feuille f WHERE NOT f.derived AND ${SAME_SECTION('f', 'p')})
-       GROUP BY substr(p.idu, 1, 5), p.feuille, p.section, p.code_dep, p.code_com, p.com_abs, p.code_arr, p.code_insee
+       GROUP BY substr(p.idu, 1, 5), p.feuille, p.section, p.com_abs, p.code_arr, p.code_insee
      ) s`,
     [datasetId, communes, edition],
   );
@@ -177,11 +184,14 @@ async function deriveDivisions(tx: Queryable, datasetId: string, communes: strin
     tx,
     `INSERT INTO cadastre_division (dataset_id, fid, feuille, section, code_dep, nom_com, code_com, com_abs,
        echelle, edition, code_arr, code_insee, derived, geom)
-     SELECT $1, f.gid, f.feuille, f.section, f.code_dep, f.nom_com, f.code_com, f.com_abs,
+     SELECT DISTINCT ON (f.code_insee, f.code_arr, f.com_abs, f.section, f.feuille, f.gid)
+       $1, f.gid, f.feuille, f.section, f.code_dep, f.nom_com, f.code_com, f.com_abs,
        f.echelle, NULL, f.code_arr, f.code_insee, true, f.geom
      FROM cadastre_feuille f
      WHERE f.code_insee = ANY($2)
-       AND NOT EXISTS (SELECT 1 FROM cadastre_division d WHERE NOT d.derived AND ${SAME_SECTION('d', 'f')})`,
+       AND NOT EXISTS (SELECT 1 FROM cadastre_division d WHERE NOT d.derived AND ${SAME_SECTION('d', 'f')})
+     -- One division per sheet (its key): a loaded sheet before a derived one, then the first dataset.
+     ORDER BY f.code_insee, f.code_arr, f.com_abs, f.section, f.feuille, f.gid, f.derived, f.dataset_id`,
     [datasetId, communes],
   );
 }
@@ -200,18 +210,19 @@ async function deriveCommunes(tx: Queryable, datasetId: string, communes: string
      SELECT $1, s.gid, s.gid, s.nom_com, s.code_dep, s.code_com, s.code_insee, true,
        ${admin ? `CASE WHEN a.geom IS NOT NULL THEN ST_Multi(a.geom) ELSE ${shape('s.geom')} END` : shape('s.geom')}
      FROM (
-       SELECT cadastre_insee_number(f.code_insee) AS gid, max(f.nom_com) AS nom_com, f.code_dep, f.code_com, f.code_insee,
+       SELECT cadastre_insee_number(f.code_insee) AS gid, max(f.nom_com) AS nom_com, max(f.code_dep) AS code_dep, max(f.code_com) AS code_com, f.code_insee,
          ST_Union(f.geom, ${GRID}) AS geom
        FROM cadastre_feuille f
        WHERE f.code_insee = ANY($2)
          AND NOT EXISTS (SELECT 1 FROM cadastre_commune c WHERE NOT c.derived AND c.code_insee = f.code_insee)
-       GROUP BY f.code_dep, f.code_com, f.code_insee
+       GROUP BY f.code_insee
      ) s${admin ? ' LEFT JOIN limites_commune a ON a.code = s.code_insee' : ''}`,
     [datasetId, communes],
   );
 }
 
 export async function afterParcelLoad(tx: Queryable, datasetId: string, ctx: ImportContext): Promise<void> {
+  await lockUntilCommit(tx, DERIVE_LOCK);
   await fillNames(tx, 'cadastre_parcelle', datasetId);
   await assignSheets(tx, 'parcels', datasetId);
   if (!deriveEnabled(ctx)) return;
@@ -226,6 +237,7 @@ export async function afterParcelLoad(tx: Queryable, datasetId: string, ctx: Imp
 }
 
 export async function afterFeuilleLoad(tx: Queryable, datasetId: string, ctx: ImportContext): Promise<void> {
+  await lockUntilCommit(tx, DERIVE_LOCK);
   await fillNames(tx, 'cadastre_feuille', datasetId);
   // Loaded sheets replace the derived ones of their sections.
   await run(
@@ -242,6 +254,7 @@ export async function afterFeuilleLoad(tx: Queryable, datasetId: string, ctx: Im
 }
 
 export async function afterDivisionLoad(tx: Queryable, datasetId: string): Promise<void> {
+  await lockUntilCommit(tx, DERIVE_LOCK);
   await fillNames(tx, 'cadastre_division', datasetId);
   await run(
     tx,
@@ -252,6 +265,7 @@ export async function afterDivisionLoad(tx: Queryable, datasetId: string): Promi
 }
 
 export async function afterLocalisantLoad(tx: Queryable, datasetId: string): Promise<void> {
+  await lockUntilCommit(tx, DERIVE_LOCK);
   await fillNames(tx, 'cadastre_localisant', datasetId);
   await run(
     tx,
@@ -262,6 +276,7 @@ export async function afterLocalisantLoad(tx: Queryable, datasetId: string): Pro
 }
 
 export async function afterCommuneLoad(tx: Queryable, datasetId: string): Promise<void> {
+  await lockUntilCommit(tx, DERIVE_LOCK);
   await fillNames(tx, 'cadastre_commune', datasetId);
   await run(
     tx,

@@ -178,10 +178,16 @@ export function answerGid(f: SourceFeature): number | null {
 
 /** An API Carto answer's document covers its grid_name when that is a commune: the communes that are not RNU. */
 export async function answerDocumentAfterLoad(tx: Queryable, datasetId: string): Promise<void> {
+  // One document per name in a dataset (its key, migration 0160): copies of one document merged.
+  await tx.query(
+    `DELETE FROM gpu_document a USING gpu_document b
+      WHERE a.dataset_id = $1 AND b.dataset_id = $1 AND a.name = b.name AND a.gid > b.gid`,
+    [datasetId],
+  );
   await tx.query('DELETE FROM gpu_document_commune WHERE dataset_id = $1', [datasetId]);
   await tx.query(
     `INSERT INTO gpu_document_commune (dataset_id, partition, idurba, insee)
-     SELECT $1, partition, name, grid_name FROM gpu_document WHERE dataset_id = $1 AND grid_name ~ '^([0-9]{5}|2[AB][0-9]{3})$'`,
+     SELECT DISTINCT $1, partition, name, grid_name FROM gpu_document WHERE dataset_id = $1 AND grid_name ~ '^([0-9]{5}|2[AB][0-9]{3})$'`,
     [datasetId],
   );
 }

@@ -4,9 +4,15 @@
  * query time from the loaded documents (see layers.ts). Rows that came from GPU answers (the
  * `gpu.municipality-apicarto` target) are kept as they are and win over derived ones.
  */
-import type { Database, Queryable } from '../../db/database.ts';
+import { lockUntilCommit, type Database, type Queryable } from '../../db/database.ts';
 
 export const DERIVED_DATASET = 'gpu.municipality:limites';
+
+/**
+ * Taken by every transaction that rewrites the derived rows (one per commune, migration 0160): two
+ * nodes starting together, or a start and a contour import, derive one after the other.
+ */
+const DERIVE_LOCK = 'derive:gpu.municipality';
 
 export interface RefreshOptions {
   /** Skip the work when the derived rows already match the communes that have a contour. */
@@ -25,6 +31,7 @@ const SHEET = `INSERT INTO terroir_dataset (id, layer, source, producer, licence
  */
 export async function refreshMunicipalitiesOf(tx: Queryable, communes: string[]): Promise<number> {
   if (!communes.length) return 0;
+  await lockUntilCommit(tx, DERIVE_LOCK);
   await tx.query('DELETE FROM gpu_municipality WHERE dataset_id = $1 AND insee = ANY($2::text[])', [DERIVED_DATASET, communes]);
   const [{ n }] = await tx.query<{ n: number }>(
     `WITH ins AS (
@@ -58,6 +65,7 @@ export async function refreshMunicipalities(db: Database, opts: RefreshOptions =
     if (d === n) return null;
   }
   return db.transaction(async (tx) => {
+    await lockUntilCommit(tx, DERIVE_LOCK);
     await tx.query('DELETE FROM gpu_municipality WHERE dataset_id = $1', [DERIVED_DATASET]);
     // GPU names are the upper-case unaccented form (`SAINT-NAZAIRE-LE-DESERT`): ADMIN EXPRESS NOM_M.
     const rows = await tx.query<{ n: number }>(

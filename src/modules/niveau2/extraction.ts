@@ -179,6 +179,20 @@ export async function buildExtraction(db: Queryable, d: Demande & { accorde: Acc
  * granted campaign is completed; recorded in the register with its content, checksum and commitments.
  */
 export async function extractFor(db: Queryable, p: Principal, id: number, now: Date = new Date()): Promise<Extraction> {
+  const d = await downloadable(db, p, id, now);
+  const x = await buildExtraction(db, d as Demande & { accorde: Accorde }, p.organisation.kind, now);
+  if (!x.campagnes.length) {
+    throw new HttpProblem('forbidden', `none of the granted campaigns (${d.accorde!.campagnes.join(', ')}) is completed: level 2 is extracted for completed ("constatée") campaigns only (instruction §2)`, undefined, { rule: 'rpg-campagne-constatee' });
+  }
+  await appendRegistre(db, d.id, 'extraction', p, { fichier: x.fileName, lignes: x.rows, campagnes: x.campagnes, exclus: x.excluded, fichiers: x.files, engagements: d.demande.engagements, traitement: d.demande.traitement }, x.sha256);
+  return x;
+}
+
+/**
+ * Request `id` as `p` may download it (also what a download link is issued for): its requester only,
+ * accepted, its decision not expired.
+ */
+export async function downloadable(db: Queryable, p: Principal, id: number, now: Date = new Date()): Promise<Demande> {
   const d = await visibleDemande(db, p, id);
   // Only the requester downloads; an instructor sees the request, never receives the data through it.
   if (d.organisation !== p.organisation.id) throw notFound(`no request ${d.id} of your organisation`);
@@ -186,12 +200,7 @@ export async function extractFor(db: Queryable, p: Principal, id: number, now: D
   if (!d.expire_le || Date.parse(d.expire_le) <= now.getTime()) {
     throw new HttpProblem('forbidden', `the extraction of request ${d.id} could be downloaded until ${d.expire_le}; ask the instructor for a new decision`);
   }
-  const x = await buildExtraction(db, d as Demande & { accorde: Accorde }, p.organisation.kind, now);
-  if (!x.campagnes.length) {
-    throw new HttpProblem('forbidden', `none of the granted campaigns (${d.accorde!.campagnes.join(', ')}) is completed: level 2 is extracted for completed ("constatée") campaigns only (instruction §2)`, undefined, { rule: 'rpg-campagne-constatee' });
-  }
-  await appendRegistre(db, d.id, 'extraction', p, { fichier: x.fileName, lignes: x.rows, campagnes: x.campagnes, exclus: x.excluded, fichiers: x.files, engagements: d.demande.engagements, traitement: d.demande.traitement }, x.sha256);
-  return x;
+  return d;
 }
 
 export { N2_TABLES };

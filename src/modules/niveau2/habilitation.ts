@@ -59,3 +59,29 @@ export async function mayInstruct(db: Queryable, p: Principal, id: number): Prom
 export function registreWhere(p: Principal, first: number): { sql: string; params: unknown[] } {
   return holds(p, 'admin') ? { sql: 'true', params: [] } : routedWhere(p, first);
 }
+
+/** The services that instruct a PAC campaign (DRAAF/DAAF, DDT(M)): they read it before it is completed. */
+export const INSTRUCTING_KINDS = ['draaf', 'ddt'] as const;
+export const instructsCampaigns = (p: Principal) => holds(p, 'demandes:instruire') && (INSTRUCTING_KINDS as readonly string[]).includes(p.organisation.kind);
+
+/**
+ * Who reads level-2 data directly (GET /api/niveau2/campagnes/{annee}/{table}), beyond the route's
+ * scope and territory (checked by src/auth before this): a campaign under declaration or instruction
+ * only by the services instructing it (its data are preparatory documents, CRPA L.311-2; instruction
+ * §2); a completed campaign by State services. Any other body receives level 2 only as the extraction
+ * of an accepted request. The answer names the rule that refused.
+ */
+export function directReadRefusal(p: Principal, campagne: { annee: number; etat: string }): { rule: string; detail: string } | null {
+  if (campagne.etat !== 'constatee') {
+    if (instructsCampaigns(p)) return null;
+    return {
+      rule: 'rpg-niveau2-instruction',
+      detail: `campaign ${campagne.annee} is not completed (état: ${campagne.etat}): before completion only the services instructing it (DRAAF/DAAF or DDT(M) holding demandes:instruire) read level-2 data (instruction DGPE/MVDGN/2018-706 §2, CRPA L.311-2); ${p.organisation.name} is not one`,
+    };
+  }
+  if (isState(p)) return null;
+  return {
+    rule: 'rpg-niveau2-demande',
+    detail: `${p.organisation.name} is not a State service: it receives level-2 data only as the extraction of an accepted request (POST /api/niveau2/demandes, instruction §3.2)`,
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * Loading an ASP level-2 delivery (`terroir import rpg-n2.livraison <folder or files> --annee 2023
+ * Loading an ASP level-2 delivery (`terroir import rpg-n2.livraison <folder, files or zip> --annee 2023
  * --option dep=47`): the two shapefiles of graphic classes (ILOT_aaaa_ddd, PARCELLE_GRAPHIQUE_aaaa_ddd)
  * through the import engine and their catalogue targets, and the tables without geometry (DBF or CSV,
  * comma or semicolon separated, the instruction's field names in any case) here: the engine loads
@@ -7,8 +7,10 @@
  * transaction, recorded in terroir_dataset as restricted (read with rpg:niveau2:lire).
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
+import { unzipSync } from 'fflate';
 import type { Database } from '../../db/database.ts';
 import { ident } from '../../db/sql.ts';
 import { parseCsv } from '../../formats/csv.ts';
@@ -110,17 +112,66 @@ function filesOf(paths: string[]): string[] {
   return paths.flatMap((p) => (statSync(p).isDirectory() ? filesOf(readdirSync(p).map((f) => join(p, f))) : [p])).sort();
 }
 
+/** An entry larger than this (uncompressed) is refused rather than inflated in memory. */
+const MAX_ENTRY_BYTES = 2 ** 31 - 1;
+
 /**
- * The whole delivery: graphic classes through their engine targets (`targets`: the catalogue's), then
- * each table file matched by name (N2Table.files). A file that matches nothing is an error: a
- * delivery half loaded without saying so would be worse.
+ * The zip archives of the delivery (as the ASP sends it: `LIVRAISON_2023_047.zip` with the shapefiles
+ * and tables, at its root or in folders) unpacked into `into`, one folder per archive: the files of
+ * each entry under its own base name (a path in the archive never writes outside `into`).
+ */
+function unzipDelivery(zip: string, into: string): string {
+  const dir = mkdtempSync(join(into, 'zip-'));
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(new Uint8Array(readFileSync(zip)), {
+      filter: (f) => {
+        if (f.originalSize > MAX_ENTRY_BYTES) throw new DeliveryError(`${basename(zip)}: entry ${f.name} is larger than 2 GB`);
+        return !f.name.endsWith('/') && !/(^|\/)(__MACOSX|\.)/.test(f.name);
+      },
+    });
+  } catch (e) {
+    if (e instanceof DeliveryError) throw e;
+    throw new DeliveryError(`${basename(zip)}: not a readable zip archive (${(e as Error).message})`);
+  }
+  const seen = new Set<string>();
+  for (const [name, bytes] of Object.entries(entries)) {
+    const base = basename(name.replace(/\\/g, '/'));
+    if (seen.has(base.toLowerCase())) throw new DeliveryError(`${basename(zip)}: two entries named ${base}: one delivery (campaign, département) per archive`);
+    seen.add(base.toLowerCase());
+    writeFileSync(join(dir, base), bytes);
+  }
+  if (!seen.size) throw new DeliveryError(`${basename(zip)}: empty archive`);
+  return dir;
+}
+
+/**
+ * The whole delivery (folders, files, or the zip archives the ASP sends, unpacked in a temporary
+ * folder): graphic classes through their engine targets (`targets`: the catalogue's), then each table
+ * file matched by name (N2Table.files). A file that matches nothing is an error: a delivery half
+ * loaded without saying so would be worse.
  */
 export async function importDelivery(db: Database, paths: string[], opts: ImportOptions, targets: { ilot: ImportTarget; parcelle: ImportTarget }, importFiles: (db: Database, t: ImportTarget, f: string[], o: ImportOptions) => Promise<ImportSummary>): Promise<ImportSummary[]> {
   const campagne = opts.campagne;
   const dep = opts.options?.dep;
   if (campagne === undefined || !dep) throw new DeliveryError('a level-2 delivery needs --annee and --option dep=<département>');
   const departement = dep.trim().toUpperCase().replace(/^0(?=\d{2}$)/, '');
-  const files = filesOf(paths);
+  const listed = filesOf(paths);
+  const zips = listed.filter((f) => extname(f).toLowerCase() === '.zip');
+  if (!zips.length) return loadDelivery(db, listed, opts, campagne, departement, targets, importFiles);
+  const tmp = mkdtempSync(join(tmpdir(), 'terroir-n2-zip-'));
+  try {
+    mkdirSync(tmp, { recursive: true });
+    const unpacked = zips.map((z) => unzipDelivery(z, tmp));
+    return await loadDelivery(db, filesOf([...listed.filter((f) => !zips.includes(f)), ...unpacked]), opts, campagne, departement, targets, importFiles);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+type EngineImport = (db: Database, t: ImportTarget, f: string[], o: ImportOptions) => Promise<ImportSummary>;
+
+async function loadDelivery(db: Database, files: string[], opts: ImportOptions, campagne: number, departement: string, targets: { ilot: ImportTarget; parcelle: ImportTarget }, importFiles: EngineImport): Promise<ImportSummary[]> {
   const out: ImportSummary[] = [];
   // Graphic classes as the ASP ships them (shapefiles), or as GeoJSON (a conversion, a test).
   const shp = files.filter((f) => ['.shp', '.geojson'].includes(extname(f).toLowerCase()));

@@ -10,14 +10,16 @@ import type { AccessRule, TerritorySource } from '../../auth/access.ts';
 import type { Principal } from '../../auth/keys.ts';
 import { CSV_CONTENT_TYPE } from '../../formats/csv.ts';
 import { HttpProblem, invalidParam } from '../../http/problems.ts';
-import { CampagneError, ETATS, listCampagnes, setCampagne } from '../rpg/campagnes.ts';
+import { CampagneError, ETATS, getCampagne, listCampagnes, setCampagne } from '../rpg/campagnes.ts';
 import type { TerroirModule } from '../module.ts';
 import { decide, fileDemande, listDemandes, NATURES, readRegistre, registreCsv, visibleDemande, type Demande, type DemandeInput } from './demandes.ts';
-import { extractFor } from './extraction.ts';
-import { mayInstruct } from './habilitation.ts';
+import { downloadable, extractFor } from './extraction.ts';
+import { directReadRefusal, mayInstruct } from './habilitation.ts';
+import { DIRECT_TABLES, readDirect, type DirectTable } from './lecture.ts';
+import { issueLink } from '../../auth/liens.ts';
 import { N2_LAYERS } from './layers.ts';
 import { noticeArt14 } from './notice.ts';
-import { N2_TABLES } from './tables.ts';
+import { N2_CATALOG_TABLES, N2_TABLES } from './tables.ts';
 
 const TAGS = ['niveau2'];
 const nullable = (s: TSchema) => Type.Union([s, Type.Null()]);
@@ -32,11 +34,19 @@ export const REQUEST_TERRITORY: TerritorySource[] = [
   { in: 'body', name: 'regions', kind: 'region' },
 ];
 
+/** The purpose of download links of extractions (auth_lien.purpose). */
+export const EXTRACTION_LINK = 'n2-extraction';
+
 const ACCESS = {
   demander: { scope: 'rpg:niveau2:demander', territory: REQUEST_TERRITORY },
   voir: { scope: 'rpg:niveau2:demander', orScopes: ['demandes:instruire', 'rpg:niveau2:lire'] },
   instruire: { scope: 'demandes:instruire' },
   lire: { scope: 'rpg:niveau2:lire' },
+  // The download: the requester's key, or a download link issued to it for this request (src/auth/liens.ts).
+  telecharger: { scope: 'rpg:niveau2:lire', link: { purpose: EXTRACTION_LINK, param: 'id' } },
+  // Direct read of a campaign, one commune inside the caller's territory; who reads which campaign
+  // state: habilitation.ts directReadRefusal.
+  lireDirect: { scope: 'rpg:niveau2:lire', orScopes: ['demandes:instruire'], territory: [{ in: 'query', name: 'commune', kind: 'commune' }] },
   registre: { scope: 'demandes:instruire', orScopes: ['admin'] },
   admin: { scope: 'admin' },
 } satisfies Record<string, AccessRule>;
@@ -210,8 +220,53 @@ async function plugin(app: FastifyInstance) {
     return withNotice(await decide(db, p, d, req.body));
   });
 
-  app.get<{ Params: { id: number } }>('/demandes/:id/extraction', {
+  app.post<{ Params: { id: number } }>('/demandes/:id/lien', {
     config: { access: ACCESS.lire },
+    schema: {
+      tags: TAGS,
+      summary: 'A download link for the extraction: expires, used once, for this request only',
+      description: `The requester asks for a link that downloads the extraction without the API key (a browser, a colleague's mail client): it is valid for TERROIR_LINK_TTL_SECONDS (never past the decision's expiry), for this request only, and once. Issuing it and using it are both in the audit trail.`,
+      params: IdParams,
+      querystring: NoQuery,
+      response: { 201: Type.Object({ url: Type.String(), expire_le: Type.String(), usage: Type.String() }, { additionalProperties: false }) },
+    },
+  }, async (req, reply) => {
+    const p = principalOf(req);
+    const d = await downloadable(db, p, req.params.id);
+    const link = await issueLink(db, p, EXTRACTION_LINK, String(d.id), app.config.linkTtlSeconds, new Date(d.expire_le!));
+    reply.code(201);
+    return { url: `/api/niveau2/demandes/${d.id}/extraction?jeton=${link.token}`, expire_le: link.expiresAt, usage: 'once, for this request only' };
+  });
+
+  app.get<{ Params: { annee: number; table: DirectTable }; Querystring: { commune: string; limit?: number; offset?: number } }>('/campagnes/:annee/:table', {
+    config: { access: ACCESS.lireDirect },
+    schema: {
+      tags: TAGS,
+      summary: 'Direct read of a campaign’s level-2 îlots or parcels in one commune (instructing and State services)',
+      description:
+        'Before a campaign is completed only the services instructing it (DRAAF/DAAF, DDT(M) with `demandes:instruire`) read it (rule `rpg-niveau2-instruction`); once completed, State services with `rpg:niveau2:lire` (rule `rpg-niveau2-demande`: other bodies receive extractions of accepted requests). The commune must lie in the caller’s territory.',
+      params: Type.Object({ annee: Type.Integer({ minimum: 2015, maximum: 2999 }), table: Type.Union(DIRECT_TABLES.map((t) => Type.Literal(t))) }, { additionalProperties: false }),
+      querystring: Type.Object(
+        {
+          commune: Type.String({ pattern: '^(\\d{5}|2[AB]\\d{3})$', description: 'INSEE code of the commune (of the îlot)' }),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 1000 })),
+          offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    preHandler: async (req) => {
+      const refusal = directReadRefusal(principalOf(req), await getCampagne(db, req.params.annee));
+      if (refusal) throw new HttpProblem('forbidden', refusal.detail, undefined, { rule: refusal.rule });
+    },
+  }, async (req) => {
+    const page = await readDirect(db, req.params.table, req.params.annee, req.query.commune, req.query.limit ?? 1000, req.query.offset ?? 0);
+    req.auditFeatures = page.numberReturned;
+    return page;
+  });
+
+  app.get<{ Params: { id: number } }>('/demandes/:id/extraction', {
+    config: { access: ACCESS.telecharger },
     schema: { tags: TAGS, summary: 'Download the extraction of an accepted request (zip: GeoPackage, CSV, metadata sheet, art. 14 notice)', params: IdParams, querystring: NoQuery },
   }, async (req, reply) => {
     const x = await extractFor(db, principalOf(req), req.params.id);
@@ -253,6 +308,7 @@ const niveau2: TerroirModule = {
   name: 'niveau2',
   description: 'RPG level 2 (instruction DGPE/MVDGN/2018-706): campaign register, requests, their register and audited extractions. Restricted.',
   layers: N2_LAYERS,
+  tables: [...N2_CATALOG_TABLES],
   plugin,
 };
 export default niveau2;

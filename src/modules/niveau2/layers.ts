@@ -2,7 +2,8 @@
  * The two graphic classes of level 2 (annex 1 §2), declared once in the catalogue: ILOT_aaaa_ddd and
  * PARCELLE_GRAPHIQUE_aaaa_ddd. Their access rule is restricted: OGC API, tiles and /api/datasets read
  * it and never show them to open callers. The tables without geometry (descriptions, farms, MAEC,
- * payments) are declared in tables.ts and loaded by import.ts (the import engine loads geometries).
+ * payments) are catalogue tables (defineTable) declared in tables.ts and loaded by import.ts from
+ * their field names there (the import engine loads geometries).
  */
 import { basename, extname } from 'node:path';
 import { defineLayer } from '../../catalog/layer.ts';
@@ -100,7 +101,7 @@ export const N2_PARCELLE_GRAPHIQUE = defineLayer({
     livraison: {
       suffix: 'livraison',
       title: 'RPG niveau 2 — a whole ASP delivery (ILOT, PARCELLE_GRAPHIQUE shapefiles; ILOT_DESCRIPTION, parcel descriptions, EXPLOITANTS, EXPLOITANTS_ETAT, MAEC, PILIER1, PILIER2 as DBF or CSV)',
-      formats: ['A folder (or files) of the ASP level-2 delivery: shapefiles and DBF/CSV tables with the instruction’s field names'],
+      formats: ['A folder, files or zip archive(s) of the ASP level-2 delivery: shapefiles and DBF/CSV tables with the instruction’s field names'],
       datasetId: datasetId('rpg-n2.parcelle-graphique'),
       importSource: (db, files, opts) =>
         importDelivery(db, files, opts, { ilot: N2_ILOT.targets[0], parcelle: N2_PARCELLE_GRAPHIQUE.targets[0] }, importFiles),

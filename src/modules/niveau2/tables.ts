@@ -2,14 +2,20 @@
  * The level-2 tables of the instruction DGPE/MVDGN/2018-706 (annex 1 §2), each declared once: what a
  * request may ask (table and attribute names), how an ASP delivery is read (the instruction's field
  * names, any case), what the metadata sheet says each attribute means, which category of personal data
- * it is (GDPR art. 14 notice), and which are for State services only. The migration 0140 creates them;
- * the catalogue (layers.ts) declares the two graphic classes; the extraction and importers read this.
+ * it is (GDPR art. 14 notice), and which are for State services only. The migration 0140 creates them.
+ * Each storage table is a catalogue table (`defineTable`, src/catalog/table.ts: the layers' field
+ * model, checked against the migration with the layers), the two graphic classes catalogue layers
+ * (layers.ts); the requestable tables, the extraction's columns and the delivery reader's field names
+ * all derive from these definitions.
  *
  * Requestable "tables" follow the instruction's classes as a requester reads them: `ilots`
  * (ILOT_DESCRIPTION with the ILOT geometry), `parcelles` (the alphanumeric description of instructed
  * parcels with the PARCELLE_GRAPHIQUE geometry), then the tables without geometry.
  */
 import type { ColumnType } from '../../import/target.ts';
+import { bigint, boolean, float, integer, text } from '../../catalog/fields.ts';
+import { defineTable, type CatalogTable } from '../../catalog/table.ts';
+import type { ColumnSpec } from '../../catalog/types.ts';
 
 export const PRODUCER = 'ASP (Système intégré de gestion et de contrôle, RPG niveau 2)';
 export const LICENCE = 'Données de niveau 2 : communication restreinte (instruction technique DGPE/MVDGN/2018-706 §3.2), pas de réutilisation libre';
@@ -49,23 +55,34 @@ export interface N2Table {
   etatSeulement?: boolean;
   /** How rows are selected by territory: by their îlot's commune, by the farm having land there, by îlot, or national. */
   territoire: 'commune' | 'exploitation' | 'ilot' | 'national';
-  /** Attributes in delivery order. */
+  /** Attributes in delivery order (derived from the catalogue table's fields). */
   attributes: readonly N2Attribute[];
   /** Which delivered file holds it (base name, without extension), e.g. /^PARCELLE(_\d{4}_\d{3})?$/. */
   files: RegExp;
+  /** Its catalogue definition (id `rpg-n2.<id>`: also the layer of its datasets in terroir_dataset). */
+  catalogue: CatalogTable;
 }
 
-const a = (name: string, type: ColumnType, label: string, asp: string | readonly string[], categorie: Categorie): N2Attribute => ({
+/** A table as written below: its attributes as catalogue fields. */
+type N2Def = Omit<N2Table, 'attributes' | 'catalogue'> & { attributes: readonly Field[] };
+type Field = readonly [string, ColumnSpec];
+
+const COLUMN: Record<Exclude<ColumnType, 'date' | 'jsonb'>, (o: Omit<ColumnSpec, 'kind' | 'type'>) => ColumnSpec> = {
+  text,
+  integer,
+  bigint,
+  'double precision': float,
+  boolean,
+};
+
+const a = (name: string, type: keyof typeof COLUMN, label: string, asp: string | readonly string[], categorie: Categorie): Field => [
   name,
-  type,
-  label,
-  asp: typeof asp === 'string' ? [asp] : asp,
-  categorie,
-});
+  COLUMN[type]({ description: label, from: typeof asp === 'string' ? [asp] : asp, personalData: categorie }),
+];
 
 const PACAGE = a('numero_pacage', 'text', 'Numéro PACAGE de l’exploitation', ['NUMERO_PACAGE', 'PACAGE', 'NUM_PACAGE'], 'identification');
 
-const ADRESSE = (kind: 'postale' | 'siege', label: string, prefix: string): N2Attribute[] => [
+const ADRESSE = (kind: 'postale' | 'siege', label: string, prefix: string): Field[] => [
   ...[1, 2, 3, 4, 5].map((i) => a(`adresse_${kind}_${i}`, 'text', `${label} - ligne ${i}`, [`${prefix}_L${i}`, `${prefix}_${i}`], 'coordonnees')),
   a(`code_postal_${kind}`, 'text', `Code postal ${label.toLowerCase()}`, [`CP_${prefix}`, `CODE_POSTAL_${prefix}`], 'coordonnees'),
   a(`commune_${kind}`, 'text', `Commune ${label.toLowerCase()}`, [`COMMUNE_${prefix}`], 'coordonnees'),
@@ -74,7 +91,7 @@ const ADRESSE = (kind: 'postale' | 'siege', label: string, prefix: string): N2At
   a(`telecopieur_${kind}`, 'text', `Télécopieur ${label.toLowerCase()}`, [`FAX_${prefix}`, `TELECOPIEUR_${prefix}`], 'coordonnees'),
 ];
 
-export const N2_TABLES: readonly N2Table[] = [
+const DEFS: readonly N2Def[] = [
   {
     id: 'ilots',
     title: 'Îlots (description et géométrie)',
@@ -217,13 +234,39 @@ export const N2_TABLES: readonly N2Table[] = [
   },
 ];
 
+
+/** Campaign and département: keys of every level-2 table (partitions), not attributes. */
+const KEYS = { campagne: integer({ hidden: true }), departement: text({ hidden: true }) };
+
+/** The catalogue tables of level 2, one per storage table without geometry. */
+export const N2_CATALOG_TABLES: readonly CatalogTable[] = DEFS.map((d) =>
+  defineTable({
+    id: `rpg-n2.${d.id}`,
+    title: `RPG niveau 2 — ${d.title}, restreint`,
+    description: `${d.instruction} (instruction DGPE/MVDGN/2018-706, annexe 1 §2). Restricted: extractions of accepted requests${d.etatSeulement ? ', State services only' : ''}.`,
+    table: d.table,
+    fields: { ...KEYS, ...Object.fromEntries(d.attributes) },
+    access: { scope: 'rpg:niveau2:lire' },
+    campaign: 'campagne',
+    partitionedBy: ['campagne', 'departement'],
+    producer: PRODUCER,
+    licence: LICENCE,
+  }),
+);
+
+export const N2_TABLES: readonly N2Table[] = DEFS.map((d, i) => {
+  const catalogue = N2_CATALOG_TABLES[i];
+  const attributes = catalogue.attributes.map((x) => ({ name: x.name, type: x.type, label: x.description, asp: x.from, categorie: x.personalData as Categorie }));
+  return { ...d, attributes, catalogue };
+});
+
 export const N2_TABLE_IDS = N2_TABLES.map((t) => t.id);
 export const tableById = (id: string) => N2_TABLES.find((t) => t.id === id);
 /** Every storage table of level 2, graphic classes included (the demo fills and removes them). */
 export const N2_STORAGE_TABLES = [...new Set(N2_TABLES.flatMap((t) => [t.table, ...(t.geometry ? [t.geometry.table] : [])]))];
 
 /** The layer id under which a table's datasets are recorded in terroir_dataset. */
-export const n2DatasetLayer = (t: N2Table) => `rpg-n2.${t.id}`;
+export const n2DatasetLayer = (t: N2Table) => t.catalogue.id;
 /** Dataset layer id → storage table, graphic classes included (`rpg-n2.ilot`, `rpg-n2.parcelle-graphique`). */
 export const N2_DATASET_LAYERS: Record<string, string> = Object.fromEntries(
   N2_TABLES.flatMap((t) => [[n2DatasetLayer(t), t.table] as const, ...(t.geometry ? [[t.geometry.layer, t.geometry.table] as const] : [])]),

@@ -25,9 +25,19 @@ export async function campagnesRpg(db: Queryable): Promise<number[]> {
   return rows.map((r) => r.c);
 }
 
-/** Millésimes of organic parcels loaded, oldest first (a dataset may hold several). */
+/**
+ * Millésimes of organic parcels loaded, oldest first (a dataset may hold several): read as a loose
+ * index scan (one index probe per millésime on bio_parcelle (millesime, gid)), not a DISTINCT over
+ * every parcel of the country.
+ */
 export async function campagnesBio(db: Queryable): Promise<number[]> {
-  const rows = await db.query<{ c: number }>('SELECT DISTINCT millesime AS c FROM bio_parcelle ORDER BY 1');
+  const rows = await db.query<{ c: number }>(
+    `WITH RECURSIVE m AS (
+       SELECT min(millesime) AS c FROM bio_parcelle
+       UNION ALL SELECT (SELECT min(millesime) FROM bio_parcelle b WHERE b.millesime > m.c) FROM m WHERE m.c IS NOT NULL
+     )
+     SELECT c FROM m WHERE c IS NOT NULL ORDER BY c`,
+  );
   return rows.map((r) => r.c);
 }
 

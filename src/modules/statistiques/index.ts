@@ -73,7 +73,7 @@ async function plugin(app: FastifyInstance) {
         summary: 'Find a territory by name or code',
         description:
           'Communes, EPCI, départements and régions whose name starts with `q` (or has a word starting with it; accents, case, hyphens and apostrophes ignored) or whose code starts with it. ' +
-          'Whole-name matches first, then communes, EPCI, départements, régions; `bbox` of the contour for the map (null when no contour is loaded).',
+          'Exact name or code first, then communes and EPCI before départements and régions (names starting with `q` before those with a later word starting with it); `bbox` of the contour for the map (null when no contour is loaded).',
         querystring: Type.Object(
           {
             q: Type.String({ minLength: 1, maxLength: 100, description: 'Start of a name or of a code.', examples: ['aub', '47501'] }),

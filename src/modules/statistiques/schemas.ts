@@ -119,13 +119,4 @@ export const BioOut = Type.Object({
   ),
 });
 
-/** 200 as JSON (the schema) or CSV. */
-export function jsonOrCsv(schema: TSchema, description: string, csvColumns: readonly string[]) {
-  return {
-    description,
-    content: {
-      'application/json': { schema },
-      'text/csv': { schema: Type.String({ description: `RFC 4180 CSV, header row, UTF-8: ${csvColumns.join(',')}` }) },
-    },
-  };
-}
+export { jsonOrCsvResponse as jsonOrCsv } from '../../formats/csv.ts';

@@ -4,7 +4,10 @@
  * everywhere, valid overseas as in metropolitan France (Lambert-93 is not).
  *
  * A parcel's area in a territory is the part of it inside the territory (clipped:
- * `ST_Intersection`, skipped when the parcel lies wholly inside). A parcel is counted in the
+ * `ST_Intersection`, skipped when the parcel lies wholly inside). The containment test is written
+ * `ST_Contains(territory, parcel)`: PostGIS then prepares the territory once for the whole scan;
+ * `ST_CoveredBy(parcel, territory)` is not prepared and made an EPCI's crop mix 9× slower (5.0 s →
+ * 0.56 s on the default demo's EPCI, PostgreSQL). A parcel is counted in the
  * territory holding its `ST_PointOnSurface`, so the counts of adjoining communes add up to their
  * EPCI's.
  */
@@ -12,7 +15,7 @@ import type { Queryable } from '../../db/database.ts';
 import type { Territoire } from './territoire.ts';
 
 /** The part of `g` inside the territory `t` (a geometry), as SQL. */
-export const clipped = (g: string, t: string) => `CASE WHEN ST_CoveredBy(${g}, ${t}) THEN ${g} ELSE ST_CollectionExtract(ST_Intersection(${g}, ${t}), 3) END`;
+export const clipped = (g: string, t: string) => `CASE WHEN ST_Contains(${t}, ${g}) THEN ${g} ELSE ST_CollectionExtract(ST_Intersection(${g}, ${t}), 3) END`;
 const area = (g: string) => `ST_Area((${g})::geography)`;
 
 export type LigneCulture = {
@@ -79,7 +82,7 @@ export async function transitions(db: Queryable, t: Territoire, de: number, vers
      ),
      f AS (
        SELECT a.code_group AS de, b.code_group AS vers,
-              CASE WHEN ST_CoveredBy(a.g, b.geom) THEN ${area('a.g')} ELSE ${area('ST_Intersection(a.g, b.geom)')} END AS m2
+              CASE WHEN ST_Contains(b.geom, a.g) THEN ${area('a.g')} ELSE ${area('ST_Intersection(a.g, b.geom)')} END AS m2
        FROM a JOIN rpg_parcelle b ON b.campagne = $3 AND b.geom && a.g AND ST_Intersects(a.g, b.geom)
      )
      SELECT f.de AS groupe_de, gd.libelle AS libelle_de, f.vers AS groupe_vers, gv.libelle AS libelle_vers, sum(f.m2)::float8 AS m2

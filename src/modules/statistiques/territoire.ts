@@ -9,7 +9,8 @@
  * punctuation-insensitive, on the ADMIN EXPRESS `nom_m` form) or code prefix.
  */
 import type { Queryable } from '../../db/database.ts';
-import { parseGeom } from '../../geo/geom-param.ts';
+import { HEAVY, parseGeom } from '../../geo/geom-param.ts';
+import { markHeavy } from '../../db/context.ts';
 import { invalidParam, notFound } from '../../http/problems.ts';
 import { upperNoAccent } from '../limites-administratives/names.ts';
 
@@ -73,12 +74,16 @@ export async function resolveTerritoire(db: Queryable, query: Record<string, unk
     return { type, code: null, nom: null, surface_ha: v.m2 / 1e4, geomSql: (n) => `(SELECT ST_SetSRID(ST_GeomFromGeoJSON($${n}::text), 4326))`, value: g.geojson };
   }
   const code = String(query[param]);
-  const [u] = await db.query<{ nom: string; has: boolean; m2: number | null }>(
-    `SELECT nom, geom IS NOT NULL AS has, ST_Area(geom::geography) AS m2 FROM ${TABLE[type]} WHERE code = $1`,
+  const [u] = await db.query<{ nom: string; has: boolean; m2: number | null; deg2: number | null }>(
+    `SELECT nom, geom IS NOT NULL AS has, ST_Area(geom::geography) AS m2, (ST_XMax(geom) - ST_XMin(geom)) * (ST_YMax(geom) - ST_YMin(geom)) AS deg2
+     FROM ${TABLE[type]} WHERE code = $1`,
     [code],
   );
   if (!u) throw notFound(`${param}: ${LABEL[type]} ${code} is not a known administrative unit`);
   if (!u.has) throw notFound(`${param}: ${LABEL[type]} ${code} has no contour loaded (terroir import limites-administratives.${type} …)`);
+  // A unit as large as a heavy `geom` (a large EPCI, a département, a région) is heavy too: its
+  // statements go through the heavy lane (docs/hardening.md), so point queries keep their connections.
+  if ((u.deg2 ?? 0) > HEAVY.bboxDeg2) markHeavy();
   return { type, code, nom: u.nom, surface_ha: (u.m2 ?? 0) / 1e4, geomSql: (n) => `(SELECT u.geom FROM ${TABLE[type]} u WHERE u.code = $${n}::text)`, value: code };
 }
 
@@ -102,7 +107,8 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * Units whose name starts with `q` (or has a word starting with it), or whose code starts with it:
- * whole-name prefix first, then by kind (communes, EPCI, départements, régions), shorter names first.
+ * exact name or code first, then communes and EPCI before départements and régions, names starting
+ * with `q` before names with a word starting with it, then by kind, shorter names first.
  */
 export async function chercherTerritoires(db: Queryable, q: string, limit: number): Promise<TrouveTerritoire[]> {
   const name = likeEscape(fold(q));
@@ -115,7 +121,7 @@ export async function chercherTerritoires(db: Queryable, q: string, limit: numbe
     `SELECT type, code, nom,
             CASE WHEN geom IS NULL THEN NULL ELSE ARRAY[ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)] END AS bbox
      FROM (${unit('commune', 0)} UNION ALL ${unit('epci', 1)} UNION ALL ${unit('departement', 2)} UNION ALL ${unit('region', 3)}) x
-     ORDER BY (code = $2 OR folded = $1) DESC, (folded LIKE $1 || '%' OR code LIKE $2 || '%') DESC, rank, length(folded), folded, code
+     ORDER BY (code = $2 OR folded = $1) DESC, rank <= 1 DESC, (folded LIKE $1 || '%' OR code LIKE $2 || '%') DESC, rank, length(folded), folded, code
      LIMIT $3`,
     [name, code, limit, SEPARATORS],
   );

@@ -23,8 +23,8 @@ export interface N2World {
   orgs: Record<'commune' | 'agence' | 'draaf' | 'draafAutre' | 'ssp' | 'ddt' | 'admin', number>;
 }
 
-export async function n2World(): Promise<N2World> {
-  const t = await testApp();
+export async function n2World(env: Record<string, string> = {}): Promise<N2World> {
+  const t = await testApp(env);
   await generateDemo(t.db, { seed: 7, communes: 3, annees: [2022, 2023] });
   const communes = (await t.db.query<{ code: string }>(`SELECT code FROM limites_commune WHERE code LIKE '475%' ORDER BY code`)).map((r) => r.code);
   const org = async (name: string, kind: string, territory: string) => (await createOrganisation(t.db, { name, kind, territory })).id;

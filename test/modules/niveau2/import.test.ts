@@ -1,11 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { importWith } from '../../../src/import/engine.ts';
+import { tempDir, writeShapefile } from '../../import/helpers.ts';
 
 /**
  * An ASP level-2 delivery as files (graphic classes as GeoJSON, ILOT_DESCRIPTION as dBase, the other
@@ -135,4 +137,62 @@ test(`${BACKEND}: a delivery with a wrong value, an unknown file or no départem
   // The rows loaded before are untouched.
   const [n] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM rpg_n2_pilier1`);
   assert.equal(n.n, 2);
+});
+
+test(`${BACKEND}: the delivery as the ASP sends it, one zip of shapefiles and DBF/CSV tables, loads the same way`, async () => {
+  const src = tempDir('terroir-n2-zip-src-');
+  try {
+    // Graphic classes as real shapefiles (Lambert-93 squares, reprojected at import), tables as dBase and CSV.
+    writeShapefile({ base: join(src.dir, 'ILOT_2024_047'), count: 2, fields: [{ name: 'ID_ILOT', type: 'N', length: 9 }], values: (i) => ({ ID_ILOT: 601 + i }) });
+    writeShapefile({ base: join(src.dir, 'PARCELLE_GRAPHIQUE_2024_047'), count: 3, fields: [{ name: 'ID_PARCELLE', type: 'N', length: 9 }], values: (i) => ({ ID_PARCELLE: 9101 + i }) });
+    writeFileSync(
+      join(src.dir, 'ILOT_DESCRIPTION_2024_047.dbf'),
+      dbf([{ name: 'NUM_PACAGE', type: 'C', width: 9 }, { name: 'ID_ILOT', type: 'N', width: 10 }, { name: 'COMMUNE', type: 'C', width: 5 }], [
+        ['047000011', 601, '47001'],
+        ['047000012', 602, '47002'],
+      ]),
+    );
+    writeFileSync(
+      join(src.dir, 'PARCELLE_2024_047.csv'),
+      'ID_PARCELLE;NUMERO_PACAGE;COMMUNE_ILOT;NUMERO_ILOT;NUMERO_PARCELLE;CODE_CULTURE;BIO;SURFACE_ADMISSIBLE\n9101;047000011;47001;1;1;BTH;N;2.5\n9102;047000011;47001;1;2;PPH;O;3\n9103;047000012;47002;1;1;MIS;N;4\n',
+    );
+    writeFileSync(join(src.dir, 'EXPLOITANTS_2024_047.csv'), 'NUMERO_PACAGE,FORME_JURIDIQUE\n047000011,EARL\n047000012,SCEA\n');
+    writeFileSync(join(src.dir, 'MAEC_ELEMENTS_2024_047.csv'), 'NUMERO_PACAGE;NUMERO_ILOT;TYPE_ELEMENT;NUMERO_ELEMENT;MAEC_1;LONGUEUR\n047000011;1;HAIE;1;NA_HAIE_01;80\n047000011;1;MARE;2;NA_MARE_01;\n');
+    writeFileSync(join(src.dir, 'PILIER1_2024_047.csv'), 'NUMERO_PACAGE;MONTANT_NET_TOTAL\n047000011;2000\n047000012;3000.5\n');
+    const entries: Record<string, Uint8Array> = {};
+    for (const f of readdirSync(src.dir)) entries[`LIVRAISON_2024_047/${f}`] = new Uint8Array(readFileSync(join(src.dir, f)));
+    const zipPath = join(dir, '..', `LIVRAISON_2024_047_${process.pid}.zip`);
+    writeFileSync(zipPath, zipSync(entries));
+    try {
+      const summaries = await importWith(t.db, target(), [zipPath], { campagne: 2024, options: { dep: '47' } });
+      assert.deepEqual(Object.fromEntries(summaries.map((s) => [s.layer, s.loaded])), {
+        'rpg-n2.ilot': 2, 'rpg-n2.parcelle-graphique': 3, 'rpg-n2.ilots': 2, 'rpg-n2.parcelles': 3, 'rpg-n2.exploitants': 2, 'rpg-n2.maec_elements': 2, 'rpg-n2.pilier1': 2,
+      });
+      const [g] = await t.db.query<{ n: number; srid: number; x: number; y: number }>(
+        `SELECT count(*)::int AS n, min(ST_SRID(geom)) AS srid, avg(ST_X(ST_Centroid(geom))) AS x, avg(ST_Y(ST_Centroid(geom))) AS y
+         FROM rpg_n2_parcelle_graphique WHERE dataset_id = 'rpg-n2.parcelle-graphique:2024:D47'`,
+      );
+      assert.equal(g.n, 3);
+      assert.equal(g.srid, 4326);
+      assert.ok(g.x > 2 && g.x < 3 && g.y > 48.5 && g.y < 49, `reprojected from Lambert-93 (${g.x}, ${g.y})`);
+      const [p] = await t.db.query<{ bio: boolean; surface_admissible: number; numero_pacage: string }>(`SELECT bio, surface_admissible, numero_pacage FROM rpg_n2_parcelle WHERE campagne = 2024 AND id_parcelle = 9102`);
+      assert.deepEqual({ ...p }, { bio: true, surface_admissible: 3, numero_pacage: '047000011' });
+      const [i] = await t.db.query<{ commune_ilot: string }>(`SELECT commune_ilot FROM rpg_n2_ilot_description WHERE campagne = 2024 AND id_ilot = 602`);
+      assert.equal(i.commune_ilot, '47002');
+      const [e] = await t.db.query<{ n: number; sum: number }>(`SELECT count(*)::int AS n, sum(longueur) AS sum FROM rpg_n2_maec_element WHERE campagne = 2024`);
+      assert.deepEqual({ ...e }, { n: 2, sum: 80 });
+      const [ds] = await t.db.query<{ source: string }>(`SELECT source FROM terroir_dataset WHERE id = 'rpg-n2.pilier1:2024:D47'`);
+      assert.equal(ds.source, 'PILIER1_2024_047.csv');
+
+      // A damaged archive, or one holding a file of no level-2 table, is refused naming it; nothing more is loaded.
+      writeFileSync(zipPath, Buffer.from('PK\u0003\u0004 not a zip'));
+      await assert.rejects(importWith(t.db, target(), [zipPath], { campagne: 2024, options: { dep: '47' } }), /LIVRAISON_2024_047_\d+\.zip: not a readable zip archive/);
+      writeFileSync(zipPath, zipSync({ 'CHEPTEL_2024_047.csv': new Uint8Array(Buffer.from('A\n1\n')) }));
+      await assert.rejects(importWith(t.db, target(), [zipPath], { campagne: 2024, options: { dep: '47' } }), /CHEPTEL_2024_047\.csv: no level-2 table/);
+    } finally {
+      rmSync(zipPath, { force: true });
+    }
+  } finally {
+    src.cleanup();
+  }
 });

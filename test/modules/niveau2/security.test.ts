@@ -139,19 +139,20 @@ test(`${BACKEND}: matrix role × route × territory × campaign state, every cel
     { name: 'extraction', method: 'GET', url: `/api/niveau2/demandes/${accepted}/extraction`, restricted: true },
     { name: 'registre', method: 'GET', url: '/api/niveau2/registre', restricted: true },
     { name: 'set campaign', method: 'PUT', url: '/api/niveau2/campagnes/2030', body: { etat: 'fini' }, restricted: true },
+    { name: 'direct read', method: 'GET', url: `/api/niveau2/campagnes/2023/parcelles?commune=${c[0]}`, restricted: true },
     { name: 'rpg v2 (open)', method: 'GET', url: `/api/rpg/v2?annee=2023&geom=${encodeURIComponent(pt.g)}`, restricted: false },
   ];
   // Expected status per role and route, for 2023 completed / 2023 under instruction.
   type Cell = number | [number, number];
   const M: Record<string, { key?: string; cells: Cell[] }> = {
-    anonymous: { cells: [401, 401, 401, 401, 401, 401, 401, [200, 403]] },
-    commune: { key: w.keys.commune, cells: [201, 403, 200, 403, [200, 403], 403, 403, [200, 403]] },
-    communeSansLire: { key: w.keys.communeSansLire, cells: [201, 403, 200, 403, 403, 403, 403, [200, 403]] },
-    agence: { key: w.keys.agence, cells: [403, 201, 404, 403, 404, 403, 403, [200, 403]] },
-    draaf: { key: w.keys.draaf, cells: [403, 403, 200, 400, 404, 200, 403, [200, 403]] },
-    draafAutre: { key: w.keys.draafAutre, cells: [403, 403, 404, 404, 404, 200, 403, [200, 403]] },
-    ssp: { key: w.keys.ssp, cells: [201, 201, 404, 404, 404, 200, 403, [200, 403]] },
-    admin: { key: w.keys.admin, cells: [403, 403, 403, 403, 403, 200, 400, [200, 403]] },
+    anonymous: { cells: [401, 401, 401, 401, 401, 401, 401, 401, [200, 403]] },
+    commune: { key: w.keys.commune, cells: [201, 403, 200, 403, [200, 403], 403, 403, 403, [200, 403]] },
+    communeSansLire: { key: w.keys.communeSansLire, cells: [201, 403, 200, 403, 403, 403, 403, 403, [200, 403]] },
+    agence: { key: w.keys.agence, cells: [403, 201, 404, 403, 404, 403, 403, 403, [200, 403]] },
+    draaf: { key: w.keys.draaf, cells: [403, 403, 200, 400, 404, 200, 403, 200, [200, 403]] },
+    draafAutre: { key: w.keys.draafAutre, cells: [403, 403, 404, 404, 404, 200, 403, 403, [200, 403]] },
+    ssp: { key: w.keys.ssp, cells: [201, 201, 404, 404, 404, 200, 403, [200, 403], [200, 403]] },
+    admin: { key: w.keys.admin, cells: [403, 403, 403, 403, 403, 200, 400, 403, [200, 403]] },
   };
   const [{ n: before }] = await w.t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM auth_audit');
   let restrictedCalls = 0;
@@ -167,6 +168,8 @@ test(`${BACKEND}: matrix role × route × territory × campaign state, every cel
         if (r.restricted) restrictedCalls++;
         if (res.statusCode >= 400) assert.match(String(res.headers['content-type']), /problem\+json/);
         if (r.name === 'extraction' && expected === 403 && role === 'commune') assert.equal(res.json().rule, 'rpg-campagne-constatee');
+        if (r.name === 'direct read' && expected === 403 && role === 'commune') assert.equal(res.json().rule, state === 'constatee' ? 'rpg-niveau2-demande' : 'rpg-niveau2-instruction');
+        if (r.name === 'direct read' && expected === 200) assert.ok(res.json().numberReturned > 0);
       }
     }
   }

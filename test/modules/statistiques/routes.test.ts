@@ -1,6 +1,6 @@
 /**
  * /api/statistiques on the demo: every figure of every route checked against a direct SQL
- * computation written independently of the module's (no covered-by shortcut, no per-parcel
+ * computation written independently of the module's (no containment shortcut, no per-parcel
  * grouping: intersections with the contour taken whole), the contract's shape, CSV, campaigns and
  * their completion, the cache per dataset version, and errors as problems naming the parameter.
  */
@@ -53,6 +53,19 @@ test('territoires: a demo commune by name prefix (any case, no accents) and by c
   assert.equal(all.territoires.length, 2);
   assert.ok(all.territoires.every((t: { type: string }) => t.type === 'commune'));
   assert.deepEqual((await json('/api/statistiques/territoires?q=zzzzzz')).territoires, []);
+  // Kinds in order (communes, EPCI, départements, régions) once the whole-name matches are out:
+  // a département and a région named like the commune (units without contour: bbox null).
+  await w.t.db.query(`INSERT INTO limites_region (code, nom, nom_m) VALUES ('09', $1, $2) ON CONFLICT DO NOTHING`, [`${c.nom}-Région`, `${c.nom.toUpperCase()}-REGION`]);
+  await w.t.db.query(`INSERT INTO limites_departement (code, nom, nom_m, region) VALUES ('98', $1, $2, '09') ON CONFLICT DO NOTHING`, [`${c.nom} Département`, `${c.nom.toUpperCase()} DEPARTEMENT`]);
+  const kinds = await json(`/api/statistiques/territoires?q=${encodeURIComponent(c.nom.slice(0, 4))}`);
+  const order = kinds.territoires.map((t: { type: string }) => t.type);
+  assert.deepEqual(order.slice(-2), ['departement', 'region'], JSON.stringify(kinds));
+  assert.equal(kinds.territoires.at(-1).bbox, null);
+  // A word inside a name, hyphen written as a space.
+  const byWord = await json(`/api/statistiques/territoires?q=${encodeURIComponent('région')}`);
+  assert.ok(byWord.territoires.some((t: { code: string }) => t.code === '09'), JSON.stringify(byWord));
+  await w.t.db.query(`DELETE FROM limites_departement WHERE code = '98'`);
+  await w.t.db.query(`DELETE FROM limites_region WHERE code = '09'`);
   assertProblem(await get('/api/statistiques/territoires'), 400, 'q');
   assertProblem(await get('/api/statistiques/territoires?q=a&limit=51'), 400, 'limit');
   // LIKE wildcards are text, not patterns.
