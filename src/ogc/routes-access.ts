@@ -50,6 +50,7 @@ function family(layer: LayerDescriptor, rule: RestrictedAccess, closed: boolean)
   return { segment: `${prefix}:campagne`, idOf: (p) => `${prefix}${p.campagne ?? ''}`, rule };
 }
 
+/** The rule's scopes alone (a download `link` names a path parameter these routes do not have). */
 const scopeOnly = (rule: RestrictedAccess): RestrictedAccess => ({ scope: rule.scope, ...(rule.orScopes ? { orScopes: rule.orScopes } : {}) });
 
 /** Descriptions (collection, queryables, tile sets, TileJSON): the scope; they disclose no feature. */
@@ -59,14 +60,14 @@ export function describeRule(rule: RestrictedAccess): RestrictedAccess {
 
 /** Items and one item: a territory-bound rule becomes "the `bbox` lies in the territory". */
 export function itemsRule(rule: RestrictedAccess): RestrictedAccess {
-  if (!rule.territory?.length) return rule;
+  if (!rule.territory?.length) return scopeOnly(rule);
   const bbox: TerritorySource = { in: 'query', name: 'bbox', kind: 'bbox' };
   return { ...scopeOnly(rule), territory: [bbox] };
 }
 
 /** A tile: a territory-bound rule becomes "the tile lies in the territory" (`zoom` names the path's zoom parameter). */
 export function tileRule(rule: RestrictedAccess, zoom: 'z' | 'tileMatrix'): RestrictedAccess {
-  if (!rule.territory?.length) return rule;
+  if (!rule.territory?.length) return scopeOnly(rule);
   return { ...scopeOnly(rule), territory: [{ in: 'params', name: zoom, kind: 'tile' }] };
 }
 
