@@ -73,6 +73,27 @@ function sqlLiteral(v: unknown): string {
   return `'${String(v).replace(/'/g, "''")}'`;
 }
 
+/**
+ * The embedded backend's floor: `run` (one statement, or the statement and the encoding a tile needs)
+ * called back to back in this process for `duration` seconds, straight on the PGlite database the
+ * server had open (stopped first: one process owns a data directory). PGlite answers one statement
+ * at a time, so there is no concurrency to match.
+ */
+export async function inProcess(run: () => Promise<unknown>, o: { duration: number; warmup: number }): Promise<Figures> {
+  const warmEnd = performance.now() + o.warmup * 1000;
+  while (performance.now() < warmEnd) await run();
+  const times: number[] = [];
+  const end = performance.now() + o.duration * 1000;
+  while (performance.now() < end) {
+    const t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] * 10) / 10;
+  return { rps: times.length / o.duration, p50: at(0.5), p99: at(0.99), bytes: NaN };
+}
+
 /** pgbench running `sql` (its $n replaced by the values as literals) at the same concurrency. */
 export async function pgbench(url: string, sql: string, values: readonly unknown[], o: { connections: number; duration: number }): Promise<Figures> {
   const text = sql.replace(/\$(\d+)/g, (_, n) => sqlLiteral(values[Number(n) - 1])).replace(/\s+/g, ' ');

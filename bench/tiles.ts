@@ -3,7 +3,8 @@
  * parcels of the latest campaign), cold (a new ETag every time is not possible: the same tile is
  * asked again, encoded again, since Terroir keeps no tile cache) and with If-None-Match (a 304
  * decided before any database work). On PostgreSQL the tile's ST_AsMVT statement also runs straight
- * on the server through pgbench at the same concurrency.
+ * on the server through pgbench at the same concurrency; on PGlite the same selection and encoding
+ * (encodeTile) run back to back in this process once the server is stopped.
  *
  *   node --import tsx bench/tiles.ts --database-url URL | --data-dir DIR
  *   options: --connections 8 --duration 5 --warmup 1 --port 3392
@@ -11,8 +12,8 @@
 import { openDatabase } from '../src/db/open.ts';
 import { buildCatalog } from '../src/modules/index.ts';
 import { Collections } from '../src/ogc/collections.ts';
-import { mvtSql } from '../src/tiles/encode.ts';
-import { benchArgs, fmt, hammer, pgbench, serve, type Figures } from './ogc-common.ts';
+import { encodeTile, mvtSql } from '../src/tiles/encode.ts';
+import { benchArgs, fmt, hammer, inProcess, pgbench, serve, type Figures } from './ogc-common.ts';
 
 const { values, opts, url } = benchArgs(3392);
 
@@ -23,6 +24,11 @@ function tileOf(lon: number, lat: number, z: number) {
 }
 
 const server = await serve({ databaseUrl: url, dataDir: values['data-dir'], port: Number(values.port) });
+let stopped = false;
+const stop = async () => {
+  if (!stopped) await server.stop();
+  stopped = true;
+};
 const root = `http://127.0.0.1:${values.port}`;
 try {
   const list = (await (await fetch(`${root}/ogc/collections`)).json()) as { collections: { id: string; extent: { spatial: { bbox: number[][] } } }[] };
@@ -34,8 +40,10 @@ try {
     { collection: rpg.id, ...tileOf(lon, lat, 13) },
     { collection: rpg.id, ...tileOf(lon, lat, 15) },
   ];
-  const db = url ? await openDatabase({ databaseUrl: url, dataDir: './data', poolSize: 2, statementTimeoutMs: 60_000 }) : null;
-  const collections = db ? new Collections(db, buildCatalog()) : null;
+  // The floor: on PostgreSQL the tile's ST_AsMVT statement through pgbench at the same concurrency,
+  // right after the HTTP measures; on PGlite the same selection and encoding (encodeTile) back to back
+  // in this process, once the server is stopped (one process owns a data directory).
+  const pg = url ? await openDatabase({ databaseUrl: url, dataDir: './data', poolSize: 2, statementTimeoutMs: 60_000 }) : null;
   const rows: [string, Figures, Figures, Figures | null][] = [];
   for (const t of tiles) {
     const path = `${root}/tiles/${t.collection}/${t.z}/${t.x}/${t.y}.mvt`;
@@ -44,19 +52,29 @@ try {
     const cold = await hammer(path, opts);
     const revalidated = await hammer(path, opts, { 'if-none-match': etag }, 304);
     let reference: Figures | null = null;
-    if (db && collections) {
-      const { sql, params } = mvtSql(await collections.get(t.collection, null), t);
+    if (pg) {
+      const { sql, params } = mvtSql(await new Collections(pg, buildCatalog()).get(t.collection, null), t);
       reference = await pgbench(url!, sql, params.values, opts);
     }
     rows.push([`${t.collection} z${t.z}/${t.x}/${t.y}`, cold, revalidated, reference]);
   }
-  await db?.close();
+  await pg?.close();
+  if (!url) {
+    await stop();
+    const db = await openDatabase({ dataDir: values['data-dir'] ?? './data', poolSize: 1, statementTimeoutMs: 60_000 });
+    const collections = new Collections(db, buildCatalog());
+    for (const [i, t] of tiles.entries()) {
+      const c = await collections.get(t.collection, null);
+      rows[i][3] = await inProcess(() => encodeTile(db, c, t), opts);
+    }
+    await db.close();
+  }
   console.log(`\nbackend: ${url ? 'PostgreSQL' : 'PGlite'}; ${opts.connections} connections, ${opts.duration} s each after ${opts.warmup} s warm-up (machine shared)`);
-  console.log('| tile | encoded: req/s | p50 / p99 ms | bytes | If-None-Match (304): req/s | p50 / p99 ms | ST_AsMVT straight (pgbench) q/s | HTTP / SQL |');
+  console.log(`| tile | encoded: req/s | p50 / p99 ms | bytes | If-None-Match (304): req/s | p50 / p99 ms | ${url ? 'ST_AsMVT straight (pgbench)' : 'encodeTile in process'} q/s | HTTP / floor |`);
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [name, c, r, ref] of rows) {
     console.log(`| ${name} | ${fmt(c.rps)} | ${c.p50} / ${c.p99} | ${fmt(c.bytes)} | ${fmt(r.rps)} | ${r.p50} / ${r.p99} | ${ref ? fmt(ref.rps) : 'n/a'} | ${ref ? (c.rps / ref.rps).toFixed(2) : 'n/a'} |`);
   }
 } finally {
-  await server.stop();
+  await stop();
 }

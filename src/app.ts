@@ -23,7 +23,7 @@ import { registerHealth } from './http/health.ts';
 import { registerLanding } from './http/landing.ts';
 import { buildCatalog, MODULES, type TerroirModule } from './modules/index.ts';
 import { Collections, type CampaignRule } from './ogc/collections.ts';
-import { assertOpenCampaign, listCampagnes } from './modules/rpg/campagnes.ts';
+import { assertOpenCampaign, LECTURE_AVANT_CONSTAT, listCampagnes } from './modules/rpg/campagnes.ts';
 import { ogcPlugin } from './ogc/plugin.ts';
 import { tilesPlugin } from './tiles/plugin.ts';
 
@@ -67,6 +67,7 @@ const RPG_CAMPAIGN_RULE: CampaignRule = {
     return new Set(campaigns.filter((y) => states.find((c) => c.annee === y)?.etat === 'constatee'));
   },
   assertOpen: (db, campaign) => assertOpenCampaign(db, campaign),
+  access: LECTURE_AVANT_CONSTAT,
 };
 
 /**

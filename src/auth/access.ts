@@ -20,7 +20,13 @@ export const SCOPES = [
 
 export type Scope = (typeof SCOPES)[number];
 
-export const TERRITORY_KINDS = ['commune', 'epci', 'departement', 'region', 'geom'] as const;
+/**
+ * What a territory source names: an administrative unit by code, a GeoJSON `geom`, an OGC `bbox`
+ * (`minx,miny,maxx,maxy` in CRS84; the route's `bbox-crs` must be absent or CRS84), or the tile of the
+ * path (`tile`: the source names the zoom parameter, `z` with `x`/`y`, or `tileMatrix` with
+ * `tileCol`/`tileRow`). A box or a tile is checked as the polygon it covers.
+ */
+export const TERRITORY_KINDS = ['commune', 'epci', 'departement', 'region', 'geom', 'bbox', 'tile'] as const;
 
 /** Where a request names the territory it asks for, and what kind of thing it names. */
 export interface TerritorySource {

@@ -167,11 +167,61 @@ export function territoryAsks(sources: readonly TerritorySource[], req: { params
     const container = req[source.in] as Record<string, unknown> | undefined;
     const raw = container && typeof container === 'object' ? container[source.name] : undefined;
     if (raw === undefined || raw === null || raw === '') continue;
+    if (source.kind === 'bbox') {
+      asks.push({ source, value: bboxAsk(source, raw, container!['bbox-crs']) });
+      continue;
+    }
+    if (source.kind === 'tile') {
+      asks.push({ source, value: tileAsk(source, container!) });
+      continue;
+    }
     for (const v of source.kind !== 'geom' && Array.isArray(raw) ? raw : [raw]) {
       asks.push({ source, value: source.kind === 'geom' ? parseGeom(v, LOCATION[source.in], source.name) : String(v) });
     }
   }
   return asks;
+}
+
+const CRS84_URIS = ['http://www.opengis.net/def/crs/OGC/1.3/CRS84', 'http://www.opengis.net/def/crs/OGC/0/CRS84'];
+
+/** A longitude/latitude box as the polygon it covers. */
+function boxPolygon(x0: number, y0: number, x1: number, y1: number): GeomInput {
+  const ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
+  return { geojson: JSON.stringify({ type: 'Polygon', coordinates: [ring] }), type: 'Polygon', polygonal: true };
+}
+
+/** OGC `bbox=minx,miny,maxx,maxy` (CRS84; six numbers with heights) as a polygon, each fault a 400 naming it. */
+function bboxAsk(source: TerritorySource, raw: unknown, crs: unknown): GeomInput {
+  const where = LOCATION[source.in];
+  if (crs !== undefined && !(typeof crs === 'string' && CRS84_URIS.includes(crs))) {
+    throw invalidParam('bbox-crs', `a collection served on a territory takes its ${source.name} in CRS84 (${CRS84_URIS[0]})`, where, crs);
+  }
+  const parts = typeof raw === 'string' ? raw.split(',') : [];
+  const n = parts.map((p) => (/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(p) ? Number(p) : NaN));
+  if ((n.length !== 4 && n.length !== 6) || n.some((v) => !Number.isFinite(v))) {
+    throw invalidParam(source.name, 'four numbers (or six with heights) separated by commas: minx,miny,maxx,maxy', where, raw);
+  }
+  const [x0, y0, x1, y1] = n.length === 4 ? n : [n[0], n[1], n[3], n[4]];
+  if (x0 > x1 || y0 > y1 || x0 < -180 || x1 > 180 || y0 < -90 || y1 > 90) {
+    throw invalidParam(source.name, 'a box inside WGS84 bounds, lower corner first', where, raw);
+  }
+  return boxPolygon(x0, y0, x1, y1);
+}
+
+/** The tile of the path (WebMercatorQuad) as the polygon it covers; the zoom parameter names the source. */
+function tileAsk(source: TerritorySource, params: Record<string, unknown>): GeomInput {
+  const [xName, yName] = source.name === 'tileMatrix' ? ['tileCol', 'tileRow'] : ['x', 'y'];
+  const int = (name: string, max: number) => {
+    const s = String(params[name] ?? '');
+    if (!/^\d{1,8}$/.test(s) || Number(s) > max) throw invalidParam(name, `an integer from 0 to ${max}`, LOCATION[source.in], s);
+    return Number(s);
+  };
+  const z = int(source.name, 22);
+  const [x, y] = [int(xName, 2 ** z - 1), int(yName, 2 ** z - 1)];
+  const n = 2 ** z;
+  const lon = (v: number) => (v / n) * 360 - 180;
+  const lat = (v: number) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * v) / n))) * 180) / Math.PI;
+  return boxPolygon(lon(x), lat(y + 1), lon(x + 1), lat(y));
 }
 
 /** The communes a unit consists of, per kind (a commune is itself, known or not). */

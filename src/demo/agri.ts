@@ -4,7 +4,7 @@
  */
 import type { Database } from '../db/database.ts';
 import type { DemoParams } from './params.ts';
-import type { Otex } from './geometry.ts';
+import type { Otex } from './farms.ts';
 import { CropModel, ORGANISMES, organicFarms, type Nomenclature } from './crops.ts';
 import { Rng } from './random.ts';
 import { run } from './sql.ts';

@@ -13,7 +13,7 @@
  */
 import type { Queryable } from '../db/database.ts';
 import type { DemoParams } from './params.ts';
-import { OTEX, type Otex } from './geometry.ts';
+import { OTEX, type Otex } from './farms.ts';
 import { hash01, Rng } from './random.ts';
 
 export interface Nomenclature {

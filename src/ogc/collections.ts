@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { LayerDescriptor } from '../catalog/layer.ts';
-import { isPublic, mayRead } from '../auth/access.ts';
+import { isPublic, mayRead, type AccessRule, type RestrictedAccess } from '../auth/access.ts';
 import type { Queryable } from '../db/database.ts';
 import { ident } from '../db/sql.ts';
 import { notFound } from '../http/problems.ts';
@@ -25,6 +25,11 @@ export interface Collection {
   id: string;
   layer: LayerDescriptor;
   campaign?: number;
+  /**
+   * Who may read it: the layer's rule, or for a campaign the campaign rule keeps closed (not
+   * completed), the rule of those who read it before completion (CampaignRule.access).
+   */
+  access: AccessRule;
   title: string;
   description: string;
   /** The datasets it serves (ids), their producers and licences. */
@@ -53,23 +58,24 @@ type DatasetRow = {
   imported_at: string;
 };
 
-/** The collection id of a layer (and campaign). */
-export function collectionId(layer: LayerDescriptor, campaign?: number): string {
+/** Between the layer and the year in the id of a campaign the campaign rule keeps closed: `rpg-parcelle-restreint-2026`. */
+export const RESTRICTED_CAMPAIGN = 'restreint';
+
+/** The collection id of a layer (and campaign; `restricted`: a campaign not completed yet, its own id and routes). */
+export function collectionId(layer: Pick<LayerDescriptor, 'id'>, campaign?: number, restricted = false): string {
   const base = layer.id.replace(/\./g, '-');
-  return campaign === undefined ? base : `${base}-${campaign}`;
+  return campaign === undefined ? base : `${base}-${restricted ? `${RESTRICTED_CAMPAIGN}-` : ''}${campaign}`;
 }
 
 /**
- * Whether a caller holding `scopes` (null: anonymous) may see a layer's collections listed, and the
- * layer is served by OGC API at all. A restricted layer is, to a key holding its scope, when its
- * rule has no territory (a territory is checked against what a request names, which OGC requests do
- * not name the way the layer's API routes do) and no campaign (its routes are declared per
- * collection, with the layer's rule, at start). Others are served by their API routes only.
+ * Whether a caller holding `scopes` (null: anonymous) may see a collection listed: an open one
+ * always, a restricted one (a restricted layer, a campaign not completed) when the key holds one of
+ * the scopes of its rule. Its routes declare that rule, and the one enforcement point (src/auth)
+ * checks the key and, for a territory-bound rule, that what the request names (`bbox`, the tile)
+ * lies in the organisation's territory (src/ogc/routes-access.ts).
  */
-export function mayList(layer: Pick<LayerDescriptor, 'access' | 'campaignColumn'>, scopes: readonly string[] | null): boolean {
-  const rule = layer.access;
-  if (isPublic(rule)) return true;
-  return mayRead(scopes ?? undefined, rule) && !rule.territory?.length && !layer.campaignColumn;
+export function mayList(access: AccessRule, scopes: readonly string[] | null): boolean {
+  return isPublic(access) || mayRead(scopes ?? undefined, access);
 }
 
 /**
@@ -82,17 +88,30 @@ export interface CampaignRule {
   open(db: Queryable, campaigns: readonly number[]): Promise<Set<number>>;
   /** Throws the rule's problem for a campaign it does not open. */
   assertOpen(db: Queryable, campaign: number): Promise<void>;
+  /**
+   * Who reads a campaign before it is completed (the instructing State services, on their
+   * territory): such a campaign is then a restricted collection of its own (`…-restreint-<year>`),
+   * listed and served to them only. Without it, closed campaigns are served to nobody here.
+   */
+  access?: RestrictedAccess;
 }
 
-function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence?: string } }, rows: DatasetRow[], campaign?: number): Collection {
+/**
+ * `rows`: the collection's datasets; `domain`: those of its domain (`limites-administratives`), the
+ * signature of a collection that has none of its own: its data are derived from the domain's
+ * (département and région contours from the commune contours), and its tiles' ETags must change
+ * when those are loaded again, not stay those of the empty layer.
+ */
+function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence?: string } }, rows: DatasetRow[], domain: DatasetRow[], campaign?: number, closedRule?: RestrictedAccess): Collection {
   const hash = createHash('sha256');
-  for (const r of rows) hash.update(`${r.id}\0${r.checksum ?? ''}\0${r.imported_at}\n`);
+  for (const r of rows.length ? rows : domain) hash.update(`${r.id}\0${r.checksum ?? ''}\0${r.imported_at}\n`);
   const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
   return {
-    id: collectionId(layer, campaign),
+    id: collectionId(layer, campaign, closedRule !== undefined),
     layer,
     campaign,
-    title: campaign === undefined ? layer.title : `${layer.title} — campagne ${campaign}`,
+    access: closedRule ?? layer.access,
+    title: campaign === undefined ? layer.title : `${layer.title} — campagne ${campaign}${closedRule ? ' (non constatée, restreinte)' : ''}`,
     description: layer.description,
     datasets: rows.map((r) => r.id),
     producer: uniq(rows.length ? rows.map((r) => r.producer) : [layer.spec?.producer]),
@@ -101,6 +120,9 @@ function describe(layer: LayerDescriptor & { spec?: { producer?: string; licence
     signature: hash.digest('base64url').slice(0, 22),
   };
 }
+
+/** `limites-administratives.commune` → `limites-administratives` (a dataset of the register may name the domain alone). */
+const domainOf = (layer: string) => layer.split('.')[0];
 
 /** The collections of the catalogue, re-read from the dataset register when stale. */
 export class Collections {
@@ -120,10 +142,15 @@ export class Collections {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Who reads the campaigns the campaign rule keeps closed (their restricted collections), if anyone. */
+  get closedCampaignAccess(): RestrictedAccess | undefined {
+    return this.campaignRule?.access;
+  }
+
   /** Every collection a caller with `scopes` may see, in catalogue order (campaigns newest first). */
   async list(scopes: readonly string[] | null): Promise<Collection[]> {
     await this.#fresh(false);
-    return this.#list.filter((c) => mayList(c.layer, scopes));
+    return this.#list.filter((c) => mayList(c.access, scopes));
   }
 
   /** One collection (404 when unknown, or not visible to the caller: its existence is not disclosed). */
@@ -136,7 +163,7 @@ export class Collections {
     }
     const closed = this.#closed.get(id);
     if (!c && closed !== undefined) await this.campaignRule!.assertOpen(this.db, closed);
-    if (!c || !mayList(c.layer, scopes)) throw notFound(`no collection ${id}; GET /ogc/collections lists them`);
+    if (!c || !mayList(c.access, scopes)) throw notFound(`no collection ${id}; GET /ogc/collections lists them`);
     return c;
   }
 
@@ -172,7 +199,12 @@ export class Collections {
       `SELECT id, layer, campagne, producer, licence, checksum, synthetic, imported_at::text AS imported_at FROM terroir_dataset ORDER BY id`,
     );
     const byLayer = new Map<string, DatasetRow[]>();
-    for (const r of rows) byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), r]);
+    const byDomain = new Map<string, DatasetRow[]>();
+    for (const r of rows) {
+      byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), r]);
+      const d = domainOf(r.layer);
+      byDomain.set(d, [...(byDomain.get(d) ?? []), r]);
+    }
     const list: Collection[] = [];
     const closed = new Map<string, number>();
     const loaded = [...new Set(rows.map((r) => r.campagne).filter((y): y is number => y !== null))];
@@ -180,14 +212,18 @@ export class Collections {
     for (const layer of this.catalog.all()) {
       const names = new Set([layer.id, ...layer.targets.map((t) => t.layer)]);
       const mine = [...names].flatMap((n) => byLayer.get(n) ?? []);
+      const domain = byDomain.get(domainOf(layer.id)) ?? [];
       if (!layer.campaignColumn) {
-        list.push(describe(layer, mine));
+        list.push(describe(layer, mine, domain));
         continue;
       }
       const campaigns = [...new Set(mine.map((r) => r.campagne).filter((y): y is number => y !== null))].sort((a, b) => b - a);
       for (const y of campaigns) {
-        if (isPublic(layer.access) && !open.has(y)) closed.set(collectionId(layer, y), y);
-        else list.push(describe(layer, mine.filter((r) => r.campagne === y), y));
+        const rows = mine.filter((r) => r.campagne === y);
+        if (isPublic(layer.access) && !open.has(y)) {
+          closed.set(collectionId(layer, y), y);
+          if (this.campaignRule?.access) list.push(describe(layer, rows, domain, y, this.campaignRule.access));
+        } else list.push(describe(layer, rows, domain, y));
       }
     }
     this.#list = list;

@@ -13,10 +13,10 @@ import { requestUrl } from '../http/paging.ts';
 import { csvField, CSV_CONTENT_TYPE } from '../formats/csv.ts';
 import { invalidParam, notFound } from '../http/problems.ts';
 import { CRS84, CRS_URIS, crsParam } from './crs.ts';
-import { collectionId, mayList, type Collection, type Collections } from './collections.ts';
+import type { Collection, Collections } from './collections.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { AccessRule, LayerDescriptor } from '../catalog/layer.ts';
-import { isPublic, scopesOf as scopesOfRule, type RestrictedAccess } from '../auth/access.ts';
+import { isPublic, scopesOf as scopesOfRule, type AccessRule } from '../auth/access.ts';
+import { describeRule, itemsRule, restrictedRoutes, territoryBound } from './routes-access.ts';
 import { escapeHtml, linkList, page, svgMap } from './html.ts';
 import { fetchItem, fetchItems, itemsRequest, single, type ItemsFormat, type Query } from './items.ts';
 import { openApiDocument } from './openapi.ts';
@@ -199,24 +199,20 @@ export async function ogcPlugin(app: FastifyInstance, opts: OgcOptions) {
   });
 
   // Open collections through open routes; a collection a key must unlock has its own routes below,
-  // declaring its layer's rule, so that the one enforcement point (src/auth/plugin.ts) checks it.
+  // declaring its rule, so that the one enforcement point (src/auth/plugin.ts) checks it (routes-access.ts).
   collectionRoutes(app, '/collections/:collectionId', 'public', (req) => collections.get((req.params as { collectionId: string }).collectionId, null), collections);
-  for (const layer of restrictedLayers(opts.catalog)) {
-    const id = collectionId(layer);
-    collectionRoutes(app, `/collections/${id}`, layer.access, () => collections.get(id, scopesOfRule(layer.access as RestrictedAccess)), collections);
+  for (const f of restrictedRoutes(opts.catalog, collections.closedCampaignAccess)) {
+    collectionRoutes(app, `/collections/${f.segment}`, f.rule, (req) => collections.get(f.idOf(req.params as Record<string, string>), scopesOfRule(f.rule)), collections);
   }
-}
-
-/** The restricted layers OGC API serves (a scope, no territory, no campaign: see mayList), each on routes of its own. */
-export function restrictedLayers(catalog: Catalog): LayerDescriptor[] {
-  return catalog.all().filter((l) => !isPublic(l.access) && mayList(l, scopesOfRule(l.access)));
 }
 
 type Resolve = (req: FastifyRequest) => Promise<Collection>;
 
 /** The routes of one collection (or of any open one, `:collectionId`): description, queryables, items, one item. */
 function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule, resolve: Resolve, collections: Collections) {
-  const config = { access };
+  const config = { access: isPublic(access) ? access : describeRule(access) };
+  const items = { access: isPublic(access) ? access : itemsRule(access) };
+  const bboxOnItem = territoryBound(access);
   app.get(`${path}`, { config, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
     onlyF(q);
@@ -242,12 +238,14 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
     return reply.type('application/schema+json').send(JSON.stringify(doc));
   });
 
-  app.get(`${path}/items`, { config, schema: hidden }, async (req, reply) => {
+  app.get(`${path}/items`, { config: items, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
     const c = await resolve(req);
     const f = negotiate(req, q, ['json', 'html', 'csv']);
     const r = itemsRequest(c, q);
     const pageOf = await fetchItems(app.db, collections, c, r, f as ItemsFormat);
+    // What a restricted call disclosed, for the audit trail (the streamed answer is not read back).
+    req.auditFeatures = pageOf.returned;
     const url = requestUrl(req).toString();
     reply.header('content-crs', `<${r.crs.uri}>`);
     const next = pageOf.next ? withParam(withParam(url, 'cursor', pageOf.next), 'f', f === 'json' ? undefined : f) : undefined;
@@ -258,17 +256,18 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
       ...(next ? [link(next, 'next', GEOJSON, 'next page')] : []),
       link(`${baseUrl(req)}/collections/${c.id}`, 'collection', JSON_TYPE, c.title),
     ];
-    const head = `{"type":"FeatureCollection","timeStamp":${JSON.stringify(new Date().toISOString())},${pageOf.matched === null ? '' : `"numberMatched":${pageOf.matched},`}"numberReturned":${pageOf.rows.length},"links":${JSON.stringify(links)}${c.synthetic ? ',"synthetic":true' : ''},"features":[`;
-    return reply.type(`${GEOJSON}; charset=utf-8`).send(Readable.from(featureChunks(head, pageOf.rows.map((x) => x.feature!))));
+    const head = `{"type":"FeatureCollection","timeStamp":${JSON.stringify(new Date().toISOString())},${pageOf.matched === null ? '' : `"numberMatched":${pageOf.matched},`}"numberReturned":${pageOf.returned},"links":${JSON.stringify(links)}${c.synthetic ? ',"synthetic":true' : ''},"features":[`;
+    return reply.type(`${GEOJSON}; charset=utf-8`).send(Readable.from(featureChunks(head, pageOf.chunks!)));
   });
 
-  app.get<{ Params: { featureId: string } }>(`${path}/items/:featureId`, { config, schema: hidden }, async (req, reply) => {
+  app.get<{ Params: { featureId: string } }>(`${path}/items/:featureId`, { config: items, schema: hidden }, async (req, reply) => {
     const q = req.query as Query;
-    onlyF(q, ['crs']);
+    // On a territory-bound collection the feature is served within the `bbox` the enforcement point checked.
+    onlyF(q, bboxOnItem ? ['crs', 'bbox'] : ['crs']);
     const c = await resolve(req);
     const crs = crsParam('crs', single(q, 'crs'));
     const f = negotiate(req, q);
-    const feature = await fetchItem(app.db, c, req.params.featureId, crs);
+    const feature = await fetchItem(app.db, c, req.params.featureId, crs, single(q, 'bbox'));
     if (!feature) throw notFound(`no feature ${req.params.featureId} in ${c.id}`);
     reply.header('content-crs', `<${crs.uri}>`);
     const self = `${baseUrl(req)}/collections/${c.id}/items/${encodeURIComponent(req.params.featureId)}`;
@@ -282,11 +281,13 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
   });
 }
 
-/** The page in chunks of features: the answer is written as it goes, never joined into one string. */
-function* featureChunks(head: string, features: string[]): Generator<string> {
+/** The page: the head, then PostgreSQL's chunks of features (src/ogc/items.ts chunkedPageSql) one after the other, never joined into one string. */
+function* featureChunks(head: string, chunks: string[]): Generator<string> {
   yield head;
-  const CHUNK = 200;
-  for (let i = 0; i < features.length; i += CHUNK) yield (i ? ',' : '') + features.slice(i, i + CHUNK).join(',');
+  for (let i = 0; i < chunks.length; i++) {
+    if (i) yield ',';
+    yield chunks[i];
+  }
   yield ']}';
 }
 

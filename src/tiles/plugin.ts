@@ -12,11 +12,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tileProperties } from '../catalog/ogc.ts';
 import { invalidParam, notFound } from '../http/problems.ts';
-import { collectionId, type Collection, type Collections } from '../ogc/collections.ts';
-import { restrictedLayers, serviceRoot } from '../ogc/plugin.ts';
+import type { Collection, Collections } from '../ogc/collections.ts';
+import { serviceRoot } from '../ogc/plugin.ts';
+import { describeRule, restrictedRoutes, tileRule } from '../ogc/routes-access.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { AccessRule } from '../catalog/layer.ts';
-import { isPublic, scopesOf, type RestrictedAccess } from '../auth/access.ts';
+import { isPublic, scopesOf, type AccessRule } from '../auth/access.ts';
 import { encodeTile } from './encode.ts';
 import { MAX_ZOOM, minZoom, tileAddress, type TileAddress } from './tile.ts';
 
@@ -33,7 +33,7 @@ export const CACHE_CONTROL = 'public, max-age=600';
 export const PRIVATE_CACHE_CONTROL = 'private, no-cache';
 
 const hidden = { hide: true };
-type Resolve = (req: FastifyRequest, id: string) => Promise<Collection>;
+type Resolve = (req: FastifyRequest) => Promise<Collection>;
 
 function noQuery(req: FastifyRequest) {
   for (const name of Object.keys(req.query as object)) throw invalidParam(name, 'unknown parameter');
@@ -54,22 +54,24 @@ function matches(header: string | undefined, etag: string): boolean {
 export async function tilesPlugin(app: FastifyInstance, opts: TilesOptions) {
   const { collections } = opts;
   // Open collections on open routes; a restricted layer's on routes declaring its rule (see src/ogc/plugin.ts).
-  tileRoutes(app, ':collectionId', 'public', (_req, id) => collections.get(id, null), collections);
-  for (const layer of restrictedLayers(opts.catalog)) {
-    const id = collectionId(layer);
-    tileRoutes(app, id, layer.access, () => collections.get(id, scopesOf(layer.access as RestrictedAccess)), collections);
+  tileRoutes(app, ':collectionId', 'public', (req) => collections.get((req.params as { collectionId: string }).collectionId, null), collections);
+  for (const f of restrictedRoutes(opts.catalog, collections.closedCampaignAccess)) {
+    tileRoutes(app, f.segment, f.rule, (req) => collections.get(f.idOf(req.params as Record<string, string>), scopesOf(f.rule)), collections);
   }
 }
 
-/** The tile routes of one collection (`id`), or of any open one (`:collectionId`). */
-function tileRoutes(app: FastifyInstance, id: string, access: AccessRule, resolve: Resolve, collections: Collections) {
+/** The tile routes of one collection or family (`segment`: an id, `<prefix>:campagne`), or of any open one (`:collectionId`). */
+function tileRoutes(app: FastifyInstance, segment: string, access: AccessRule, resolve: Resolve, collections: Collections) {
   const db = app.db;
-  const config = { access };
-  const idOf = (req: FastifyRequest) => (req.params as { collectionId?: string }).collectionId ?? id;
+  const id = segment;
+  const open = isPublic(access);
+  const config = { access: open ? access : describeRule(access) };
+  const xyz = { access: open ? access : tileRule(access, 'z') };
+  const ogc = { access: open ? access : tileRule(access, 'tileMatrix') };
 
   async function serve(req: FastifyRequest, reply: FastifyReply, raw: { z: string; x: string; y: string }, names: { z: string; x: string; y: string }) {
     noQuery(req);
-    const c = await resolve(req, idOf(req));
+    const c = await resolve(req);
     const tile = tileAddress(raw, names);
     const min = minZoom(c.layer);
     if (tile.z < min) throw notFound(`tiles of ${c.id} start at zoom ${min} (a tile at zoom ${tile.z} would carry more features than a map can show)`);
@@ -81,16 +83,16 @@ function tileRoutes(app: FastifyInstance, id: string, access: AccessRule, resolv
     return reply.type(MVT).send(Buffer.from(mvt.buffer, mvt.byteOffset, mvt.byteLength));
   }
 
-  app.get(`/ogc/collections/${id}/tiles/WebMercatorQuad/:tileMatrix/:tileRow/:tileCol`, { config, schema: hidden }, (req, reply) => {
+  app.get(`/ogc/collections/${id}/tiles/WebMercatorQuad/:tileMatrix/:tileRow/:tileCol`, { config: ogc, schema: hidden }, (req, reply) => {
     const p = req.params as { tileMatrix: string; tileRow: string; tileCol: string };
     return serve(req, reply, { z: p.tileMatrix, x: p.tileCol, y: p.tileRow }, { z: 'tileMatrix', x: 'tileCol', y: 'tileRow' });
   });
 
-  app.get(`/tiles/${id}/:z/:x/:y.mvt`, { config, schema: hidden }, (req, reply) => serve(req, reply, req.params as { z: string; x: string; y: string }, { z: 'z', x: 'x', y: 'y' }));
+  app.get(`/tiles/${id}/:z/:x/:y.mvt`, { config: xyz, schema: hidden }, (req, reply) => serve(req, reply, req.params as { z: string; x: string; y: string }, { z: 'z', x: 'x', y: 'y' }));
 
   app.get(`/ogc/collections/${id}/tiles`, { config, schema: hidden }, async (req) => {
     noQuery(req);
-    const c = await resolve(req, idOf(req));
+    const c = await resolve(req);
     const base = `${serviceRoot(req)}/ogc/collections/${c.id}/tiles`;
     return {
       tilesets: [
@@ -110,7 +112,7 @@ function tileRoutes(app: FastifyInstance, id: string, access: AccessRule, resolv
 
   app.get(`/tiles/${id}.json`, { config, schema: hidden }, async (req) => {
     noQuery(req);
-    const c = await resolve(req, idOf(req));
+    const c = await resolve(req);
     const stats = await collections.stats(c);
     const min = minZoom(c.layer);
     const bounds = stats.extent ?? [-180, -85.0511, 180, 85.0511];

@@ -2,8 +2,8 @@
  * Restricted layers in OGC API and tiles, tested as an attacker would: never listed to a caller who
  * may not read them (anonymous, wrong scope, wrong key), unknown (404) on the open routes whatever
  * the id is edited to, and served on routes declaring the layer's rule, which the one enforcement
- * point checks (401/403, audit). A territory-bound layer is never served here (its API routes check
- * the territory).
+ * point checks (401/403, audit). A territory-bound layer is served within the territory (the `bbox`,
+ * the tile): test/ogc/restricted-campaigns.test.ts.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,7 +39,7 @@ after(async () => {
   await t?.close();
 });
 
-test(`${BACKEND}: a restricted collection is listed only to a key holding its scope; a territory-bound one never`, async () => {
+test(`${BACKEND}: a restricted collection is listed only to a key holding its scope, a territory-bound one too`, async () => {
   const anonymous = await ids();
   assert.ok(anonymous.includes('fixture-lieu'));
   assert.ok(!anonymous.includes('fixture-lieu-niveau2'));
@@ -47,7 +47,8 @@ test(`${BACKEND}: a restricted collection is listed only to a key holding its sc
   assert.ok(!(await ids(world.penmarch.key)).includes('fixture-lieu-niveau2'), 'another scope');
   const ssp = await ids(world.ssp.key);
   assert.ok(ssp.includes('fixture-lieu-niveau2'));
-  assert.ok(!ssp.includes('fixture-lieu-restreint'), 'territory-bound layers are served by their API routes only');
+  assert.ok(ssp.includes('fixture-lieu-restreint'), 'a territory-bound layer is listed to a key holding its scope');
+  assert.ok(!(await ids(world.penmarch.key)).includes('fixture-lieu-niveau2'));
   const api = (await get('/ogc/api')).json();
   assert.ok(!Object.keys(api.paths).some((p) => p.includes('niveau2')), 'not in the anonymous OpenAPI document either');
   assertProblem(await get('/ogc/collections', 'trr_aaaaaaaa_' + 'x'.repeat(43)), 401);
@@ -75,11 +76,19 @@ test(`${BACKEND}: its routes declare its rule: 401 without a key, 403 with anoth
 });
 
 test(`${BACKEND}: edited ids never reach a restricted or territory-bound layer through the open routes`, async () => {
-  for (const id of ['fixture-lieu-restreint', 'FIXTURE-LIEU-NIVEAU2', 'fixture-lieu-niveau2%20', 'fixture.lieu-niveau2']) {
+  for (const id of ['FIXTURE-LIEU-RESTREINT', 'fixture-lieu-restreint%20', 'fixture.lieu-restreint', 'FIXTURE-LIEU-NIVEAU2', 'fixture-lieu-niveau2%20', 'fixture.lieu-niveau2']) {
     for (const key of [undefined, world.ssp.key]) {
       for (const path of [`/ogc/collections/${id}`, `/ogc/collections/${id}/items`, `/tiles/${id}/13/4095/2840.mvt`]) assertProblem(await get(path, key), 404);
     }
   }
+  // Its own routes: the enforcement point first (401 anonymous, 403 other scope), then the territory.
+  assertProblem(await get('/ogc/collections/fixture-lieu-restreint/items'), 401);
+  assertProblem(await get('/ogc/collections/fixture-lieu-restreint/items', world.ssp.key.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'))), 401);
+  const inside = await get('/ogc/collections/fixture-lieu-restreint/items?bbox=-4.45,47.75,-4.35,47.85', world.bureau.key);
+  assert.equal(inside.statusCode, 200, inside.body.slice(0, 300));
+  assert.ok(inside.json().features.length >= 1);
+  assertProblem(await get('/ogc/collections/fixture-lieu-restreint/items?bbox=0.15,47.75,0.25,47.85', world.bureau.key), 403);
+  assertProblem(await get('/ogc/collections/fixture-lieu-restreint/items', world.bureau.key), 403);
 });
 
 test(`${BACKEND}: a hostile layer (mixed geometry types, a null geometry, quotes and tabs in values) is served whole`, async () => {

@@ -8,6 +8,7 @@ import { assertProblem, type TestApp } from '../helpers/app.ts';
 import { BACKEND } from '../helpers/db.ts';
 import { ogcApp } from './fixture.ts';
 import { CONFORMANCE } from '../../src/ogc/plugin.ts';
+import { FEATURES_PER_CHUNK } from '../../src/ogc/items.ts';
 import { Validator } from '@seriousme/openapi-schema-validator';
 
 let t: TestApp;
@@ -140,19 +141,25 @@ test(`${BACKEND}: /req/core/fc-limit-response, /req/core/fc-links — limit defa
   assert.ok(!all.links.some((l: { rel: string }) => l.rel === 'next'));
   const dflt = (await get('/ogc/collections/rpg-parcelle-2022/items')).json();
   assert.equal(dflt.numberReturned, Math.min(100, all.numberMatched));
-  const seen: string[] = [];
-  let url: string | undefined = '/ogc/collections/rpg-parcelle-2022/items?limit=37';
-  let pages = 0;
-  while (url) {
-    const body: { numberMatched: number; features: { id: string }[]; links: { rel: string; href: string }[] } = (await get(url)).json();
-    assert.equal(body.numberMatched, all.numberMatched, 'numberMatched carried by the cursor');
-    seen.push(...body.features.map((f: { id: string }) => f.id));
-    const next = body.links.find((l: { rel: string }) => l.rel === 'next');
-    url = next ? new URL(next.href).pathname + new URL(next.href).search : undefined;
-    pages++;
+  // Below, at and above the chunk PostgreSQL joins features by (src/ogc/items.ts chunkedPageSql): at
+  // it, the row that tells a next page exists is alone in a chunk of its own.
+  assert.ok(all.numberMatched > FEATURES_PER_CHUNK + 1, 'a page of several chunks (limit=10000 above)');
+  for (const limit of [37, FEATURES_PER_CHUNK, FEATURES_PER_CHUNK + 1]) {
+    const seen: string[] = [];
+    let url: string | undefined = `/ogc/collections/rpg-parcelle-2022/items?limit=${limit}`;
+    let pages = 0;
+    while (url) {
+      const body: { numberMatched: number; numberReturned: number; features: { id: string }[]; links: { rel: string; href: string }[] } = (await get(url)).json();
+      assert.equal(body.numberMatched, all.numberMatched, 'numberMatched carried by the cursor');
+      assert.equal(body.numberReturned, body.features.length);
+      seen.push(...body.features.map((f: { id: string }) => f.id));
+      const next = body.links.find((l: { rel: string }) => l.rel === 'next');
+      url = next ? new URL(next.href).pathname + new URL(next.href).search : undefined;
+      pages++;
+    }
+    assert.equal(pages, Math.ceil(all.numberMatched / limit), `limit ${limit}`);
+    assert.deepEqual(seen, all.features.map((f: { id: string }) => f.id), `limit ${limit}`);
   }
-  assert.equal(pages, Math.ceil(all.numberMatched / 37));
-  assert.deepEqual(seen, all.features.map((f: { id: string }) => f.id));
   for (const bad of ['0', '10001', 'x', '1.5', '-1']) assertProblem(await get(`/ogc/collections/rpg-parcelle-2022/items?limit=${bad}`), 400, 'limit');
   assertProblem(await get('/ogc/collections/rpg-parcelle-2022/items?cursor=abc'), 400, 'cursor');
   assertProblem(await get(`/ogc/collections/rpg-parcelle-2022/items?cursor=${Buffer.from('[["x"],1]').toString('base64url')}`), 400, 'cursor');

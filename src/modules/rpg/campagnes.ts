@@ -14,6 +14,7 @@
  */
 import type { Queryable } from '../../db/database.ts';
 import { HttpProblem } from '../../http/problems.ts';
+import type { RestrictedAccess } from '../../auth/access.ts';
 
 export const ETATS = ['declaration', 'instruction', 'constatee'] as const;
 export type EtatCampagne = (typeof ETATS)[number];
@@ -138,6 +139,14 @@ export async function markPublished(db: Queryable, annee: number): Promise<void>
     [annee],
   );
 }
+
+/**
+ * Who reads a campaign before it is completed (§2: preparatory documents, for the services
+ * instructing it): the State services that read level-2 data, on their territory — the rule of the
+ * level-2 layers (src/modules/niveau2/layers.ts). OGC API and tiles serve such a campaign to them as
+ * a restricted collection of its own (`rpg-parcelle-restreint-<year>`, docs/ogc.md#access).
+ */
+export const LECTURE_AVANT_CONSTAT: RestrictedAccess = { scope: 'rpg:niveau2:lire', territory: [{ in: 'query', name: 'geom', kind: 'geom' }] };
 
 /**
  * THE rule of the open level-1 routes: they serve completed campaigns only. Any other is a 403 naming
