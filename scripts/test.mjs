@@ -46,9 +46,12 @@ const requested = Number(process.env.TEST_CONCURRENCY);
 const concurrency = Number.isInteger(requested) && requested > 0 ? requested : Math.min(2, availableParallelism());
 const backend = process.env.DATABASE_URL ? `PostgreSQL (${process.env.DATABASE_URL.replace(/\/\/[^@]*@/, '//')})` : 'embedded PGlite';
 console.log(`# ${files.length} test files on ${backend}, ${concurrency} at a time`);
+// The timeout bounds a whole file (node runs each file as one test of the parent run): the CLI files
+// start a `terroir` process per step, each opening PGlite (~5 s of CPU), and took 190 s alone at load 10
+// (test/commands/niveau2.test.ts). Ten minutes leaves room on a loaded 2-core machine; a hang still ends.
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files],
   { stdio: 'inherit', cwd: root },
 );
 process.exit(r.status ?? 1);

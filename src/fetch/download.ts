@@ -11,11 +11,10 @@
  *   If-None-Match / If-Modified-Since: 304 means nothing is downloaded.
  * - 5xx, 429 and network errors are retried with backoff; the partial bytes are kept between attempts.
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, type WriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ChecksumError, HttpStatusError } from './errors.ts';
 import { hashFile, type PublishedChecksum } from './checksum.ts';
@@ -196,19 +195,13 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
 
       progress.start(fileName, total, start);
       const out = createWriteStream(partPath, { flags: start > 0 ? 'a' : 'w' });
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          idle.touch();
-          transferred += chunk.length;
-          progress.advance(chunk.length);
-          cb(null, chunk);
-        },
-      });
       try {
-        await pipeline(Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>), counter, out);
+        await writeAll(Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>), out, (n) => {
+          idle.touch();
+          transferred += n;
+          progress.advance(n);
+        });
       } catch (e) {
-        // Let the file stream close so the next attempt measures exactly the bytes on disk.
-        if (!out.closed) await once(out, 'close');
         progress.end(false);
         throw e;
       }
@@ -274,4 +267,22 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
     transferred,
     verified: req.published,
   };
+}
+
+/**
+ * Copies `source` into the file stream, then closes the file whether the source ended or failed:
+ * every byte received is on disk for the next attempt to resume from. (stream.pipeline destroys the
+ * file stream on a source error, dropping writes still buffered: a cut connection could leave the
+ * partial file short or empty, and the next attempt start again from zero.)
+ */
+async function writeAll(source: AsyncIterable<Buffer>, out: WriteStream, onChunk: (bytes: number) => void): Promise<void> {
+  try {
+    for await (const chunk of source) {
+      onChunk(chunk.length);
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+  } finally {
+    if (!out.destroyed) await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    else if (!out.closed) await once(out, 'close');
+  }
 }
