@@ -21,6 +21,7 @@ import {
 import { CATEGORIE_FILTER, INSEE_FILTER, PARTITION_FILTER } from './params.ts';
 import { supCategory, supFileRe, SUP_FORMATS, SUP_LICENCE, SUP_PRODUCER, supPartition } from './sup.ts';
 import type { Database } from '../../db/database.ts';
+import { answerMunicipalityAfterLoad } from './municipality.ts';
 
 /** Paging of every layer route. The reference forces one page of 5000 (§4.3, quirk 2): same default. */
 export const LAYER_LIMITS = { defaultLimit: 5000, maxLimit: 5000 } as const;
@@ -195,8 +196,9 @@ const MUNICIPALITY = gpu(
     is_deleted: boolean({ from: { apicarto: (f) => prop(f, 'is_deleted') === true } }),
     is_coastline: boolean(),
   },
-  // Derived from the administrative units (municipality.ts) or loaded from the GPU's answers.
-  { apicarto: apicarto('municipality', 'Communes (RNU or not)') },
+  // Derived from the administrative units (municipality.ts) or loaded from the GPU's answers, which
+  // win: their import takes the derived rows of the communes it brings away.
+  { apicarto: { ...apicarto('municipality', 'Communes (RNU or not)'), afterLoad: answerMunicipalityAfterLoad } },
   { partitionedBy: undefined },
 );
 

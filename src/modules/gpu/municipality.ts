@@ -48,6 +48,15 @@ export async function refreshMunicipalitiesOf(tx: Queryable, communes: string[])
 }
 
 /**
+ * After a GPU answer's municipality rows are loaded (in the import's transaction): the derived rows of
+ * the same communes go, so that a commune is one feature whichever came first, contours or answer.
+ */
+export async function answerMunicipalityAfterLoad(tx: Queryable, datasetId: string): Promise<void> {
+  const rows = await tx.query<{ insee: string }>('SELECT DISTINCT insee FROM gpu_municipality WHERE dataset_id = $1', [datasetId]);
+  await refreshMunicipalitiesOf(tx, rows.map((r) => r.insee));
+}
+
+/**
  * Rebuilds the derived municipality rows in one transaction. Returns the number of communes written,
  * or null when nothing was done (no administrative units table, no contour, or already up to date).
  */

@@ -10,6 +10,8 @@ import { BACKEND } from '../../helpers/db.ts';
 import { MODULES } from '../../../src/modules/index.ts';
 import { loadContours } from '../../../src/modules/limites-administratives/contours.ts';
 import { DERIVED_DATASET } from '../../../src/modules/gpu/municipality.ts';
+import { importFeatures } from '../../../src/import/engine.ts';
+import { IMPORT_TARGETS } from '../../helpers/catalog.ts';
 
 let t: TestApp;
 before(async () => {
@@ -54,4 +56,16 @@ test(`${BACKEND}: a commune the GPU answered keeps the GPU's row, without a deri
   const m = await municipality('insee=29158');
   assert.equal(m.totalFeatures, 1);
   assert.equal(m.features[0].properties.is_coastline, true);
+});
+
+test(`${BACKEND}: a GPU answer imported after the contours takes the derived row's place (one feature per commune)`, async () => {
+  await loadContours(t.db, 'commune', [{ code: '29001', geometry: box(-4.3, 47.7, 0.05) }], { ...META, source: 'd.geojson' });
+  assert.equal((await municipality('insee=29001')).totalFeatures, 1);
+  const answer = [{ index: 1, properties: { gid: 1, insee: '29001', name: 'AUDIERNE', is_rnu: false, is_deleted: false, is_coastline: true }, geometry: box(-4.3, 47.7, 0.05) }];
+  await importFeatures(t.db, IMPORT_TARGETS.get('gpu.municipality-apicarto')!, answer, { file: 'municipality-29001.json', srid: 4326, options: {} }, META);
+  const m = await municipality('insee=29001');
+  assert.equal(m.totalFeatures, 1, JSON.stringify(m.features.map((f: { properties: unknown }) => f.properties)));
+  assert.equal(m.features[0].properties.is_coastline, true, 'the GPU answer');
+  const [{ n }] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM gpu_municipality WHERE insee = $1 AND dataset_id = $2', ['29001', DERIVED_DATASET]);
+  assert.equal(n, 0);
 });
