@@ -39,20 +39,25 @@ async function connect(pool: pg.Pool, signal: AbortSignal): Promise<pg.PoolClien
 async function cancellable<T extends Row>(pool: pg.Pool, canceller: pg.Pool, config: pg.QueryConfig, signal: AbortSignal): Promise<T[]> {
   const c = await connect(pool, signal);
   const pid = (c as unknown as { processID: number }).processID;
-  let cancelled = false;
+  let cancelling: Promise<unknown> | undefined;
   const onAbort = () => {
-    cancelled = true;
-    canceller.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+    cancelling = canceller.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     return (await c.query<T>(config)).rows;
   } catch (e) {
-    if (cancelled) throw new RequestAbortedError('statement cancelled: its request ended');
+    if (cancelling) throw new RequestAbortedError('statement cancelled: its request ended');
     throw e;
   } finally {
     signal.removeEventListener('abort', onAbort);
-    c.release();
+    if (cancelling) {
+      // pg_cancel_backend names a backend, not a statement: sent as our statement ends, it could land on
+      // the next caller's statement if the connection went back to the pool first (a quota test saw an
+      // organisation's insert cancelled). Wait for it, then discard the connection.
+      await cancelling;
+      c.release(true);
+    } else c.release();
   }
 }
 
