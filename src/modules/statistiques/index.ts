@@ -6,7 +6,7 @@
  * JSON, or CSV with `format=csv` / `Accept: text/csv`. docs/statistiques.md.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { formatParam, negotiateFormat, sendCsv, type ResponseFormat } from '../../formats/csv.ts';
 import type { TerroirModule } from '../module.ts';
 import { datasetVersion, LAYERS, Lru } from './cache.ts';
@@ -96,116 +96,115 @@ async function plugin(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Querystring: StatsQuery }>(
-    '/cultures',
-    {
-      config: { access },
-      preValidation: oneTerritory,
-      schema: {
-        tags,
-        summary: 'Agricultural area and parcels by crop group and crop',
-        description:
-          'Per campaign: the declared agricultural area inside the territory (RPG parcels 2015+, clipped to it), the parcels (counted where their point on surface lies), ' +
-          'the share of the area carrying a catch crop, and the same by crop group and crop (largest first). Areas geodesic, in hectares. ' +
-          'A campaign not completed ("constatée") is listed with `complete: false` and no figure.',
-        querystring: statsQuery(),
-        response: { 200: jsonOrCsv(CulturesOut, 'Crop mix per campaign', CULTURES_CSV) },
+  /**
+   * One statistic: exactly one territory (checked before validation and any territory rule), the
+   * answer cached under the data's version, JSON or CSV (`format`, `Accept`).
+   */
+  function statistique<B extends { territoire: { type: string; code: string | null } }>(
+    name: keyof typeof LAYERS,
+    doc: { access: typeof access | RestrictedAccess; summary: string; description: string; querystring: TSchema; out: TSchema; title: string },
+    csv: { columns: readonly string[]; rows: (body: B) => Record<string, unknown>[]; filename?: (body: B) => string },
+    compute: (query: StatsQuery) => Promise<B>,
+  ) {
+    app.get<{ Querystring: StatsQuery }>(
+      `/${name}`,
+      {
+        config: { access: doc.access },
+        preValidation: oneTerritory,
+        schema: { tags, summary: doc.summary, description: doc.description, querystring: doc.querystring, response: { 200: jsonOrCsv(doc.out, doc.title, csv.columns) } },
       },
-    },
-    async (req, reply) => {
-      const body = await cached(req, reply, 'cultures', async () => {
-        const t = await resolveTerritoire(app.db, req.query);
-        const annees = selectCampagnes(req.query, await campagnesRpg(app.db));
-        return culturesAnswer(app.db, t, annees, await completes(app.db, annees));
-      });
-      reply.header('vary', 'accept');
-      if (negotiateFormat(req, req.query.format) === 'csv') return sendCsv(reply, `cultures-${slug(body.territoire)}.csv`, CULTURES_CSV, culturesCsv(body));
-      return body;
-    },
-  );
-  app.get<{ Querystring: StatsQuery }>(
-    '/transitions',
-    {
-      config: { access },
-      preValidation: oneTerritory,
-      schema: {
-        tags,
-        summary: 'Crop-group transitions between consecutive campaigns',
-        description:
-          'For each pair of consecutive campaigns N-1 → N (`campagne=N`; a range: every pair inside it; default: every pair loaded), the area (hectares, geodesic) where a parcel of group A in N-1 ' +
-          'overlaps a parcel of group B in N, inside the territory (parcel overlap computed in PostGIS), largest flow first. A pair with a campaign not completed has `complete: false` and no flow.',
-        querystring: statsQuery(),
-        response: { 200: jsonOrCsv(TransitionsOut, 'Transitions per pair of campaigns', TRANSITIONS_CSV) },
+      async (req, reply) => {
+        const body = await cached(req, reply, name, () => compute(req.query));
+        reply.header('vary', 'accept');
+        if (negotiateFormat(req, req.query.format) === 'csv') return sendCsv(reply, csv.filename?.(body) ?? `${name}-${slug(body.territoire)}.csv`, csv.columns, csv.rows(body));
+        return body;
       },
+    );
+  }
+
+  statistique(
+    'cultures',
+    {
+      access,
+      summary: 'Agricultural area and parcels by crop group and crop',
+      description:
+        'Per campaign: the declared agricultural area inside the territory (RPG parcels 2015+, clipped to it), the parcels (counted where their point on surface lies), ' +
+        'the share of the area carrying a catch crop, and the same by crop group and crop (largest first). Areas geodesic, in hectares. ' +
+        'A campaign not completed ("constatée") is listed with `complete: false` and no figure.',
+      querystring: statsQuery(),
+      out: CulturesOut,
+      title: 'Crop mix per campaign',
     },
-    async (req, reply) => {
-      const body = await cached(req, reply, 'transitions', async () => {
-        const t = await resolveTerritoire(app.db, req.query);
-        const pairs = pairesCampagnes(req.query, await campagnesRpg(app.db));
-        return transitionsAnswer(app.db, t, pairs, await completes(app.db, pairs.flat()));
-      });
-      reply.header('vary', 'accept');
-      if (negotiateFormat(req, req.query.format) === 'csv') return sendCsv(reply, `transitions-${slug(body.territoire)}.csv`, TRANSITIONS_CSV, transitionsCsv(body));
-      return body;
+    { columns: CULTURES_CSV, rows: culturesCsv },
+    async (query) => {
+      const t = await resolveTerritoire(app.db, query);
+      const annees = selectCampagnes(query, await campagnesRpg(app.db));
+      return culturesAnswer(app.db, t, annees, await completes(app.db, annees));
     },
   );
 
-  app.get<{ Querystring: StatsQuery }>(
-    '/zonages',
+  statistique(
+    'transitions',
     {
-      config: { access },
-      preValidation: oneTerritory,
-      schema: {
-        tags,
-        summary: 'Share of the agricultural area in AOC, urbanism and nature zones',
-        description:
-          'For one campaign (default: the latest complete campaign loaded), the declared agricultural area inside the territory and the part of it inside: the AOC viticoles (`aoc`), each urbanism zone type ' +
-          '(PLU `U`, `AU`, `A`, `N`; carte communale `ZC`, `ZnC`) and each protected or inventoried zone kind (`' + ZONAGES.filter((z) => z.famille === 'nature').map((z) => z.type).join('`, `') + '`). ' +
-          'Overlapping zones of one type count once. Areas geodesic, in hectares; `part` of the agricultural area.',
-        querystring: Type.Object({ ...TERRITOIRE_QUERY, campagne: CAMPAGNE_QUERY.campagne, format: formatParam }, { additionalProperties: false }),
-        response: { 200: jsonOrCsv(ZonagesOut, 'Zoning shares', ZONAGES_CSV) },
-      },
+      access,
+      summary: 'Crop-group transitions between consecutive campaigns',
+      description:
+        'For each pair of consecutive campaigns N-1 → N (`campagne=N`; a range: every pair inside it; default: every pair loaded), the area (hectares, geodesic) where a parcel of group A in N-1 ' +
+        'overlaps a parcel of group B in N, inside the territory (parcel overlap computed in PostGIS), largest flow first. A pair with a campaign not completed has `complete: false` and no flow.',
+      querystring: statsQuery(),
+      out: TransitionsOut,
+      title: 'Transitions per pair of campaigns',
     },
-    async (req, reply) => {
-      const body = await cached(req, reply, 'zonages', async () => {
-        const t = await resolveTerritoire(app.db, req.query);
-        const loaded = await campagnesRpg(app.db);
-        if (!loaded.length) throw invalidParam('campagne', 'no campaign is loaded');
-        const done = await completes(app.db, loaded);
-        // Default: the latest complete campaign loaded (the latest loaded when none is complete).
-        const [campagne] = req.query.campagne === undefined ? [loaded.filter((c) => done.has(c)).pop() ?? loaded[loaded.length - 1]] : selectCampagnes(req.query, loaded);
-        return zonagesAnswer(app.db, t, campagne, done.has(campagne));
-      });
-      reply.header('vary', 'accept');
-      if (negotiateFormat(req, req.query.format) === 'csv') return sendCsv(reply, `zonages-${slug(body.territoire)}-${body.campagne}.csv`, ZONAGES_CSV, zonagesCsv(body));
-      return body;
+    { columns: TRANSITIONS_CSV, rows: transitionsCsv },
+    async (query) => {
+      const t = await resolveTerritoire(app.db, query);
+      const pairs = pairesCampagnes(query, await campagnesRpg(app.db));
+      return transitionsAnswer(app.db, t, pairs, await completes(app.db, pairs.flat()));
     },
   );
 
-  app.get<{ Querystring: StatsQuery }>(
-    '/bio',
+  statistique(
+    'zonages',
     {
-      config: { access: BIO_ACCESS },
-      preValidation: oneTerritory,
-      schema: {
-        tags,
-        summary: 'Organic area and share by conversion stage (restricted, as CartoBio Territoires)',
-        description:
-          'Per campaign of organic parcels loaded (CartoBio / RPG bio; `campagne` or a range), the organic area inside the territory (parcels clipped to it), its share of the declared ' +
-          'agricultural area (RPG of the same campaign), and the same per conversion stage (C1, C2, C3, AB, AB?). Areas geodesic, in hectares; `part` of the agricultural area (the stages add up to `part_bio`).',
-        querystring: statsQuery(),
-        response: { 200: jsonOrCsv(BioOut, 'Organic share per campaign', BIO_CSV) },
-      },
+      access,
+      summary: 'Share of the agricultural area in AOC, urbanism and nature zones',
+      description:
+        'For one campaign (default: the latest complete campaign loaded), the declared agricultural area inside the territory and the part of it inside: the AOC viticoles (`aoc`), each urbanism zone type ' +
+        '(PLU `U`, `AU`, `A`, `N`; carte communale `ZC`, `ZnC`) and each protected or inventoried zone kind (`' + ZONAGES.filter((z) => z.famille === 'nature').map((z) => z.type).join('`, `') + '`). ' +
+        'Overlapping zones of one type count once. Areas geodesic, in hectares; `part` of the agricultural area.',
+      querystring: Type.Object({ ...TERRITOIRE_QUERY, campagne: CAMPAGNE_QUERY.campagne, format: formatParam }, { additionalProperties: false }),
+      out: ZonagesOut,
+      title: 'Zoning shares',
     },
-    async (req, reply) => {
-      const body = await cached(req, reply, 'bio', async () => {
-        const t = await resolveTerritoire(app.db, req.query);
-        const annees = selectCampagnes(req.query, await campagnesBio(app.db));
-        return bioAnswer(app.db, t, annees, await completes(app.db, annees));
-      });
-      reply.header('vary', 'accept');
-      if (negotiateFormat(req, req.query.format) === 'csv') return sendCsv(reply, `bio-${slug(body.territoire)}.csv`, BIO_CSV, bioCsv(body));
-      return body;
+    { columns: ZONAGES_CSV, rows: zonagesCsv, filename: (body) => `zonages-${slug(body.territoire)}-${body.campagne}.csv` },
+    async (query) => {
+      const t = await resolveTerritoire(app.db, query);
+      const loaded = await campagnesRpg(app.db);
+      if (!loaded.length) throw invalidParam('campagne', 'no campaign is loaded');
+      const done = await completes(app.db, loaded);
+      // Default: the latest complete campaign loaded (the latest loaded when none is complete).
+      const [campagne] = query.campagne === undefined ? [loaded.filter((c) => done.has(c)).pop() ?? loaded[loaded.length - 1]] : selectCampagnes(query, loaded);
+      return zonagesAnswer(app.db, t, campagne, done.has(campagne));
+    },
+  );
+
+  statistique(
+    'bio',
+    {
+      access: BIO_ACCESS,
+      summary: 'Organic area and share by conversion stage (restricted, as CartoBio Territoires)',
+      description:
+        'Per campaign of organic parcels loaded (CartoBio / RPG bio; `campagne` or a range), the organic area inside the territory (parcels clipped to it), its share of the declared ' +
+        'agricultural area (RPG of the same campaign), and the same per conversion stage (C1, C2, C3, AB, AB?). Areas geodesic, in hectares; `part` of the agricultural area (the stages add up to `part_bio`).',
+      querystring: statsQuery(),
+      out: BioOut,
+      title: 'Organic share per campaign',
+    },
+    { columns: BIO_CSV, rows: bioCsv },
+    async (query) => {
+      const t = await resolveTerritoire(app.db, query);
+      const annees = selectCampagnes(query, await campagnesBio(app.db));
+      return bioAnswer(app.db, t, annees, await completes(app.db, annees));
     },
   );
 }
