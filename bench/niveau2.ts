@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { scratchDatabase } from '../test/helpers/scratch-db.ts';
 import { openPglite } from '../src/db/pglite.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -45,23 +45,14 @@ async function open(): Promise<{ db: Database; drop(): Promise<void> }> {
     return { db, drop: () => db.close() };
   }
   if (pgUrl) {
-    const name = `terroir_bench_n2_${process.pid}`;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(pgUrl);
-    u.pathname = `/${name}`;
-    const db = await openPostgres(u.toString(), { poolSize: 4, statementTimeoutMs: 0 });
+    const scratch = await scratchDatabase(pgUrl, `terroir_bench_n2_${process.pid}`);
+    const db = await openPostgres(scratch.url, { poolSize: 4, statementTimeoutMs: 0 });
     return {
       db,
       async drop() {
         await db.close();
-        if (keep) return console.log(`kept database ${name} (--reuse ${name})`);
-        const c = new pg.Client({ connectionString: pgUrl });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
+        if (keep) return console.log(`kept database ${scratch.name} (--reuse ${scratch.name})`);
+        await scratch.drop();
       },
     };
   }

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { scratchDatabase } from '../test/helpers/scratch-db.ts';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { openDatabase } from '../src/db/open.ts';
@@ -35,22 +35,13 @@ async function place(): Promise<{ db: Database; drop(): Promise<void> }> {
     const db = await openDatabase({ dataDir: dir, poolSize: 1, statementTimeoutMs: 600_000 });
     return { db, drop: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
-  const name = `terroir_bench_stats_${process.pid}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: u.toString(), dataDir: './data', poolSize: 4, statementTimeoutMs: 600_000 });
+  const scratch = await scratchDatabase(admin, `terroir_bench_stats_${process.pid}`);
+  const db = await openDatabase({ databaseUrl: scratch.url, dataDir: './data', poolSize: 4, statementTimeoutMs: 600_000 });
   return {
     db,
     async drop() {
       await db.close();
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
+      await scratch.drop();
     },
   };
 }
