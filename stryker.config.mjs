@@ -7,10 +7,13 @@
 export const SCOPES = {
   geo: { mutate: ['src/geo/**/*.ts'], tests: ['test/geo/geom-param.test.ts', 'test/geo/geom-param-edges.test.ts'] },
   features: { mutate: ['src/features/feature-collection.ts'], tests: ['test/features/feature-collection.test.ts'] },
-  'import-crs': { mutate: ['src/import/crs.ts'], tests: ['test/import/crs.test.ts'], pattern: '^(\\.prj:|GeoJSON)' },
-  // sridFromWkt alone (the .prj → EPSG decision: Lambert-93, CC zones, UTM hemispheres); the whole file
-  // (WKT parser included, 490 mutants) is `import-crs`.
-  'import-crs-srid': { mutate: ['src/import/crs.ts:144-192'], tests: ['test/import/crs.test.ts'], pattern: '^(\\.prj:|GeoJSON)' },
+  // The whole file (WKT parser, .prj → EPSG, GeoJSON crs) against its database-free edge test alone: one
+  // file per mutant halves the time (crs.test.ts's pure cases are repeated there with EPSG's own texts).
+  'import-crs': { mutate: ['src/import/crs.ts'], tests: ['test/import/crs-wkt.test.ts'] },
+  // sridFromWkt alone (the .prj → EPSG decision: Lambert-93, CC zones, UTM hemispheres).
+  'import-crs-srid': { mutate: ['src/import/crs.ts:148-195'], tests: ['test/import/crs-wkt.test.ts'] },
+  // resolveWktSrid's lookup in spatial_ref_sys: the one part of crs.ts that needs a database (PGlite here).
+  'import-crs-db': { mutate: ['src/import/crs.ts:201-215'], tests: ['test/import/crs.test.ts'], pattern: '^\\.prj unknown' },
   'import-readers': {
     mutate: ['src/import/readers/**/*.ts'],
     tests: ['test/import/readers/shapefile.test.ts', 'test/import/readers/geojson.test.ts', 'test/import/readers/gpkg.test.ts', 'test/import/readers/zip.test.ts'],

@@ -130,6 +130,10 @@ function params(proj: WktNode): Map<string, number> {
 
 const near = (a: number | undefined, b: number, eps = 1e-6) => a !== undefined && Math.abs(a - b) <= eps * Math.max(1, Math.abs(b));
 
+/** Both standard parallels of a conic projection, in either order (ESRI and GDAL .prj files differ). */
+const parallels = (p: Map<string, number>, a: number, b: number) =>
+  (near(p.get('sp1'), a) && near(p.get('sp2'), b)) || (near(p.get('sp1'), b) && near(p.get('sp2'), a));
+
 /** UTM zone CRSs of the French overseas territories, by datum, zone and hemisphere. */
 const OVERSEAS_UTM: Record<string, number> = {
   'rgaf09:20N': 5490,
@@ -155,7 +159,8 @@ export function sridFromWkt(wkt: string): number | undefined {
   const datum = datumOf(geog);
   if (!isProj) {
     if (!['GEOGCS', 'GEOGCRS', 'GEODCRS', 'GEOGRAPHICCRS'].includes(root.key)) return undefined;
-    return ({ wgs84: 4326, rgf93: 4171, etrs89: 4258, rgaf09: 5489, rgfg95: 7041, rgr92: 4627, rgm04: 4470 } as Record<string, number>)[datum];
+    // Each datum's 2D geographic CRS (RGFG95: 4624, as GDAL writes it; 7041 is its lon-lat variant).
+    return ({ wgs84: 4326, rgf93: 4171, etrs89: 4258, rgaf09: 5489, rgfg95: 4624, rgr92: 4627, rgm04: 4470 } as Record<string, number>)[datum];
   }
   const name = norm(nameOf(root));
   const method = norm(nameOf(child(root, 'PROJECTION')) + nameOf(child(child(root, 'CONVERSION') ?? root, 'METHOD')));
@@ -163,11 +168,11 @@ export function sridFromWkt(wkt: string): number | undefined {
   const geoDatum = datum === 'rgf93' || datum === 'etrs89' || datum === 'wgs84';
   // Lambert-93 by name, then by its parameters (RGF93 / GRS80 family).
   if (/lambert93/.test(name) && (datum === 'rgf93' || datum === 'other')) return 2154;
-  if (/lambert/.test(method) && geoDatum && near(p.get('lat0'), 46.5) && near(p.get('lon0'), 3) && near(p.get('fe'), 700000) && near(p.get('fn'), 6600000))
+  if (/lambert/.test(method) && geoDatum && near(p.get('lat0'), 46.5) && near(p.get('lon0'), 3) && near(p.get('fe'), 700000) && near(p.get('fn'), 6600000) && parallels(p, 44, 49))
     return 2154;
   // CC42…CC50: conic conformal zones of RGF93.
   const lat0 = p.get('lat0');
-  if (/lambert/.test(method) && datum === 'rgf93' && lat0 !== undefined && Number.isInteger(lat0) && lat0 >= 42 && lat0 <= 50 && near(p.get('fe'), 1700000) && near(p.get('fn'), (lat0 - 41) * 1e6 + 200000))
+  if (/lambert/.test(method) && datum === 'rgf93' && lat0 !== undefined && Number.isInteger(lat0) && lat0 >= 42 && lat0 <= 50 && near(p.get('fe'), 1700000) && near(p.get('fn'), (lat0 - 41) * 1e6 + 200000) && parallels(p, lat0 - 0.75, lat0 + 0.75))
     return 3942 + (lat0 - 42);
   // UTM: by name (`RGAF09_UTM_Zone_20N`, `RGR92 / UTM zone 40S`), then by parameters.
   let zone: string | undefined;
@@ -182,7 +187,8 @@ export function sridFromWkt(wkt: string): number | undefined {
     const overseas = OVERSEAS_UTM[`${datum}:${zone}`];
     if (overseas) return overseas;
     const z = Number.parseInt(zone, 10);
-    if (datum === 'wgs84') return (zone.endsWith('N') ? 32600 : 32700) + z;
+    // Zones run 1–60: EPSG:32661 and 32761 are the polar UPS projections, 32600 and 32700 do not exist.
+    if (datum === 'wgs84' && z >= 1 && z <= 60) return (zone.endsWith('N') ? 32600 : 32700) + z;
     if (datum === 'etrs89' && zone.endsWith('N') && z >= 28 && z <= 38) return 25800 + z;
   }
   return undefined;
