@@ -67,6 +67,15 @@ test('.prj unknown to the table: looked up by name in spatial_ref_sys', async ()
     const wkt = 'PROJCS["NTF (Paris) / Lambert zone II",GEOGCS["NTF (Paris)",DATUM["Nouvelle_Triangulation_Francaise_Paris"]],PROJECTION["Lambert_Conformal_Conic_1SP"]]';
     assert.equal(await resolveWktSrid(t.db, wkt), 27572);
     assert.equal(await resolveWktSrid(t.db, 'PROJCS["Made up CRS",GEOGCS["x"]]'), undefined);
+    // Case and punctuation do not matter; a geographic CRS is found the same way.
+    assert.equal(await resolveWktSrid(t.db, 'PROJCS["ntf_paris_lambert_zone_ii",GEOGCS["NTF (Paris)"]]'), 27572);
+    assert.equal(await resolveWktSrid(t.db, 'GEOGCS["NTF (Paris)",DATUM["Nouvelle_Triangulation_Francaise_Paris"]]'), 4807);
+    // Known without the database: its answer, whatever the name says.
+    assert.equal(await resolveWktSrid(t.db, esriUtm('Made up CRS', 'RGAF09', -63, 0)), 5490);
+    // Unreadable, or nameless: undefined, no error.
+    assert.equal(await resolveWktSrid(t.db, 'PROJCS["NTF (Paris) / Lambert zone II"'), undefined);
+    assert.equal(await resolveWktSrid(t.db, 'PROJCS[""]'), undefined);
+    assert.equal(await resolveWktSrid(t.db, 'PROJCS'), undefined);
   } finally {
     await t.close();
   }
