@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Type } from 'typebox';
 import type { FilterSpec, LayerSpec } from '../../src/catalog/layer.ts';
 import { bigint, boolean, float, integer, text } from '../../src/catalog/fields.ts';
-import { checkParameters, conditions, filtersOf, hasChecks, requireFilters, type ParamSpec } from '../../src/catalog/filters.ts';
+import { checkParameters, conditions, filtersOf, hasChecks, parameterSchemas, requireFilters, type ParamSpec } from '../../src/catalog/filters.ts';
 import { HttpProblem } from '../../src/http/problems.ts';
 
 /** A filter with only what the test sets (a description is required). */
@@ -37,6 +37,21 @@ test('the schema keeps the options given and only those', () => {
   const n = schemaOf({ n: integer({ filter: F({ minimum: 1, maximum: 9 }) }) }, 'n');
   assert.deepEqual(n, { type: 'integer', minimum: 1, maximum: 9, description: 'd' });
   assert.deepEqual(schemaOf({ b: text({ filter: F({}) }) }, 'b'), { type: 'string', description: 'd' }, 'no undefined option left in');
+  // Read as is, not through JSON (which drops undefined): an option not given is no key at all, since
+  // a key holding undefined still counts as present for the schema's compiler and the OpenAPI document.
+  const raw = filtersOf(spec({ b: text({ filter: F({}) }) }))[0].schema;
+  assert.deepEqual(Object.keys(raw).sort(), ['description', 'type']);
+});
+
+test('parameterSchemas: the filters, then the other parameters, each under its name, in declaration order', () => {
+  const p = Type.String({ pattern: '^[0-9]{5}$' });
+  const layer = { filters: filtersOf(spec({ code: text({ filter: F({}) }), annee: integer({ as: 'year', filter: F({}) }) })), params: { insee: { schema: p }, geom: { schema: Type.String() } } };
+  const schemas = parameterSchemas(layer);
+  assert.deepEqual(Object.keys(schemas), ['code', 'year', 'insee', 'geom']);
+  assert.equal(schemas.code, layer.filters[0].schema);
+  assert.equal(schemas.year, layer.filters[1].schema);
+  assert.equal(schemas.insee, p);
+  assert.deepEqual(parameterSchemas({ filters: [], params: {} }), {});
 });
 
 test('parameter names: the filter param, else the served name, else the column; op "=" by default; a parameter twice is an error', () => {
@@ -53,6 +68,8 @@ test('hasChecks: none, a filter check, a parameter check, or only the layer rule
     ...(o.rule ? { check: noCheck } : {}),
   });
   assert.equal(hasChecks(layer({})), false);
+  // Parameters and filters without a check of their own do not count.
+  assert.equal(hasChecks({ ...layer({}), params: { p: { schema: Type.String() }, q: { schema: Type.Integer() } } }), false);
   assert.equal(hasChecks(layer({ fcheck: true })), true);
   assert.equal(hasChecks(layer({ pcheck: true })), true);
   assert.equal(hasChecks(layer({ rule: true })), true);

@@ -49,6 +49,13 @@ test('the bbox bounds rounded to 8 decimals, the order and the count on the tabl
   const f = featureSql(input(1));
   assert.match(f.select, /round\(ST_XMin\(t\."?geom"?\)::numeric, 8\)::float8 AS x0/);
   assert.match(f.select, /round\(ST_YMax\(t\."?geom"?\)::numeric, 8\)::float8 AS y1/);
+  // The feature's bbox member: the four bounds in GeoJSON's order, null without a geometry.
+  const bound = (fn: string) => `round\\(${fn}\\(t\\."?geom"?\\)::numeric, 8\\)::float8`;
+  assert.match(
+    f.select,
+    new RegExp(`'bbox', CASE WHEN t\\."?geom"? IS NULL THEN NULL ELSE json_build_array\\(${['ST_XMin', 'ST_YMin', 'ST_XMax', 'ST_YMax'].map(bound).join(', ')}\\) END`),
+  );
+  for (const [fn, alias] of [['ST_XMin', 'x0'], ['ST_YMin', 'y0'], ['ST_XMax', 'x1'], ['ST_YMax', 'y1']]) assert.match(f.select, new RegExp(`${bound(fn)} AS ${alias}\\b`));
   assert.match(f.order, /^ORDER BY t\."?gid"?$/);
   assert.match(f.count, /^SELECT count\(\*\)::int AS n FROM "?zone"? t$/);
 });
