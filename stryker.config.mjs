@@ -10,8 +10,10 @@ export const SCOPES = {
   // The whole file (WKT parser, .prj → EPSG, GeoJSON crs) against its database-free edge test alone: one
   // file per mutant halves the time (crs.test.ts's pure cases are repeated there with EPSG's own texts).
   'import-crs': { mutate: ['src/import/crs.ts'], tests: ['test/import/crs-wkt.test.ts'], timeoutMS: 10_000 },
-  // sridFromWkt alone (the .prj → EPSG decision: Lambert-93, CC zones, UTM hemispheres).
-  'import-crs-srid': { mutate: ['src/import/crs.ts:148-195'], tests: ['test/import/crs-wkt.test.ts'], timeoutMS: 10_000 },
+  // The same file in two halves, to run side by side: the WKT parser and the name / datum / parameter
+  // helpers; then the decisions (.prj → EPSG: Lambert-93, CC zones, UTM hemispheres; GeoJSON crs).
+  'import-crs-parser': { mutate: ['src/import/crs.ts:1-146'], tests: ['test/import/crs-wkt.test.ts'], timeoutMS: 10_000 },
+  'import-crs-srid': { mutate: ['src/import/crs.ts:147-195', 'src/import/crs.ts:216-227'], tests: ['test/import/crs-wkt.test.ts'], timeoutMS: 10_000 },
   // resolveWktSrid's lookup in spatial_ref_sys: the one part of crs.ts that needs a database (PGlite here).
   'import-crs-db': { mutate: ['src/import/crs.ts:201-215'], tests: ['test/import/crs.test.ts'], pattern: '^\\.prj unknown' },
   'import-readers': {

@@ -78,6 +78,10 @@ test('credentials: what is credential-like, and URLs as they may be logged', () 
   assert.equal(redactCredentials('/api/x?a=1&APIKEY=secret'), '/api/x?a=1&APIKEY=redacted');
   assert.equal(redactCredentials(`/api/x?k=${KEY_A}`), '/api/x?k=trr_abcd1234_redacted');
   assert.equal(redactCredentials('/api/x?myapikey=kept'), '/api/x?myapikey=kept');
+  // A download link's token anywhere in the URL (not only as `jeton=`), up to its last token character.
+  const link = 'trl_' + 'Ab-9_'.repeat(8) + 'xyz';
+  assert.equal(redactCredentials(`/dl/${link}/parcelles.zip?x=1`), '/dl/trl_redacted/parcelles.zip?x=1');
+  assert.equal(redactCredentials(`/a?next=${link}&jeton=${link}`), '/a?next=trl_redacted&jeton=redacted');
 });
 
 test('quota syntax: windows ordered, one limit per window, unlimited and off', () => {
