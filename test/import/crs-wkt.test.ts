@@ -349,5 +349,8 @@ test('GeoJSON crs: absent or null is WGS 84; the named forms of an EPSG code, an
   assert.equal(sridFromGeojsonCrs({ type: 'EPSG', properties: { code: 21.54 } }), undefined);
   assert.equal(sridFromGeojsonCrs({ type: 'EPSG' }), undefined);
   assert.equal(sridFromGeojsonCrs({ type: 'EPSG', properties: { code: 'x', name: 'EPSG:2154' } }), 2154);
+  // A code counts only in that legacy form: a named crs is read by its name.
+  assert.equal(sridFromGeojsonCrs({ type: 'name', properties: { name: 'urn:ogc:def:crs:OGC:1.3:CRS84', code: 2154 } }), 4326);
+  assert.equal(sridFromGeojsonCrs({ type: 'name', properties: { code: 2154 } }), undefined);
   assert.equal(sridFromGeojsonCrs({ type: 'link', properties: { href: 'x.prj' } }), undefined);
 });
