@@ -26,13 +26,10 @@ export const SCOPES = {
       'test/import/readers/zip.test.ts',
     ],
   },
-  // The part of the readers measured so far (the whole scope is hours at one mutant at a time here):
-  // the .dbf decoding and the zip reader with its upload limits, against their own unit tests.
-  'import-readers-dbf-zip': {
-    mutate: ['src/import/readers/shapefile-dbf.ts', 'src/import/readers/zip.ts'],
-    tests: ['test/import/readers/shapefile-dbf.test.ts', 'test/import/readers/zip.test.ts'],
-    timeoutMS: 10_000,
-  },
+  // The parts of the readers measured so far (the whole scope is hours at one mutant at a time here),
+  // each against its own unit tests: the zip reader with its upload limits; the .dbf decoding.
+  'import-readers-zip': { mutate: ['src/import/readers/zip.ts'], tests: ['test/import/readers/zip.test.ts'], timeoutMS: 10_000 },
+  'import-readers-dbf': { mutate: ['src/import/readers/shapefile-dbf.ts'], tests: ['test/import/readers/shapefile-dbf.test.ts'], timeoutMS: 10_000 },
   'fetch-http': { mutate: ['src/fetch/http.ts'], tests: ['test/fetch/http.test.ts'] },
   // The database-free parts of the shared mechanisms (a DB-backed test costs 10–60 s per mutant here):
   // problem bodies, paging schema and link URL, the JSON depth bound (input.ts's guards need a route).
