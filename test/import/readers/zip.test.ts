@@ -22,7 +22,11 @@ test('zip members are listed and streamed (several open at once)', async () => {
     ]);
     const shp = z.members.find((m) => m.path.endsWith('.SHP'))!;
     const prj = z.members.find((m) => m.path.endsWith('.PRJ'))!;
-    const [a, b] = await Promise.all([readAll(z.source(shp)), readAll(z.source(prj))]);
+    const src = z.source(shp);
+    assert.equal(src.name, join(FIX, 'zones-latin1.zip') + '/Donnees_geographiques/ZONES.SHP');
+    assert.equal(src.size, shp.size);
+    assert.equal(src.bytesRead, 0);
+    const [a, b] = await Promise.all([readAll(src), readAll(z.source(prj))]);
     assert.equal(a.length, shp.size);
     assert.equal(a.readInt32BE(0), 9994);
     assert.match(b.toString(), /^PROJCS\["RGF_1993_Lambert_93"/);
@@ -114,6 +118,8 @@ test('readZipUpload: unreadable archives, traversal caught by the zip reader, a 
   const cd = lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
   lying.writeUInt32LE(z.size - 1, cd + 24);
   assert.match(await refusal(readZipUpload(lying, limits, () => true)), /^contour\.dbf: /);
+  // Backslashes, as Windows zippers write folders: read as `/`, not refused.
+  assert.deepEqual((await readZipUpload(zipStored([{ name: 'Donnees\\contour.shp', data: Buffer.from('x') }]), limits, () => true)).map((m) => m.path), ['Donnees/contour.shp']);
   // Not even read when not wanted.
   assert.deepEqual(await readZipUpload(lying, limits, () => false), []);
 });
