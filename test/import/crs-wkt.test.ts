@@ -143,6 +143,12 @@ test('.prj: Lambert-93 by name needs RGF93 or a datum not known here; by paramet
     assert.equal(sridFromWkt(esriLcc('unnamed', GCS.rgf93, { ...L93, [key]: off })), undefined, `${key} = ${off}`);
   }
   assert.equal(sridFromWkt(esriLcc('unnamed', GCS.rgf93, { ...L93, fe: 700000.5, fn: 6599994 })), 2154);
+  // Parallels in the other order must both match too.
+  assert.equal(sridFromWkt(esriLcc('unnamed', GCS.rgf93, { ...L93, sp1: 49, sp2: 45 })), undefined);
+  assert.equal(sridFromWkt(esriLcc('unnamed', GCS.rgf93, { ...L93, sp1: 45, sp2: 44 })), undefined);
+  // GDAL's other name for the central meridian; a parameter with a number for a name is skipped.
+  assert.equal(sridFromWkt(esriLcc('unnamed', GCS.rgf93, L93).replace('Central_Meridian', 'longitude_of_origin')), 2154);
+  assert.equal(sridFromWkt(esriLcc('unnamed', GCS.rgf93, L93).replace('UNIT["Meter",1.0]', 'PARAMETER[8801,46.5],UNIT["Meter",1.0]')), 2154);
   // A parameter given as a string is no parameter.
   assert.equal(sridFromWkt(esriLcc('unnamed', GCS.rgf93, L93).replace('PARAMETER["False_Easting",700000]', 'PARAMETER["False_Easting","700000"]')), undefined);
   // A parameter missing.
@@ -301,6 +307,9 @@ test('WKT parser: malformed texts throw a message that says where', () => {
   assert.throws(() => parseWkt('A[1,-x]'), { message: 'WKT: bad number at 4' });
   assert.throws(() => parseWkt('A[.]'), { message: 'WKT: bad number at 2' });
   assert.throws(() => parseWkt('A[+]'), { message: 'WKT: bad number at 2' });
+  // A number further on does not rescue a bad one.
+  assert.throws(() => parseWkt('A[-x,1]'), { message: 'WKT: bad number at 2' });
+  assert.throws(() => parseWkt('A[+.,5]'), { message: 'WKT: bad number at 2' });
   // Brackets must match: `[` closes with `]`, `(` with `)`.
   assert.throws(() => parseWkt('A[1)'), { message: 'WKT: keyword expected at 3' });
   assert.throws(() => parseWkt('A(1]'), { message: 'WKT: keyword expected at 3' });
