@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yazl from 'yazl';
-import { openZip, readZipUpload, unsafeEntryName, ZipRefused } from '../../../src/import/readers/zip.ts';
+import { isZipPath, openZip, readZipUpload, unsafeEntryName, ZipRefused } from '../../../src/import/readers/zip.ts';
 import { readAll } from '../../../src/import/readers/bytes.ts';
 import { tempDir } from '../helpers.ts';
 import { zipStored } from '../../fetch/zip.ts';
@@ -122,4 +122,56 @@ test('readZipUpload: unreadable archives, traversal caught by the zip reader, a 
   assert.deepEqual((await readZipUpload(zipStored([{ name: 'Donnees\\contour.shp', data: Buffer.from('x') }]), limits, () => true)).map((m) => m.path), ['Donnees/contour.shp']);
   // Not even read when not wanted.
   assert.deepEqual(await readZipUpload(lying, limits, () => false), []);
+});
+
+test('isZipPath: a .zip name in any case, and only at the end', () => {
+  for (const p of ['a.zip', 'dir/PLU.ZIP', 'x.Zip']) assert.equal(isZipPath(p), true, p);
+  for (const p of ['a.zip.prj', 'a.zipx', 'a.shp', 'zip', 'a_zip']) assert.equal(isZipPath(p), false, p);
+});
+
+/** A stored zip with one byte changed at `signature`'s first occurrence after `from`. */
+function corrupted(zip: Buffer, signature: number[]): Buffer {
+  const b = Buffer.from(zip);
+  b[b.indexOf(Buffer.from(signature))] = 0;
+  return b;
+}
+const LOCAL = [0x50, 0x4b, 0x03, 0x04];
+const CENTRAL = [0x50, 0x4b, 0x01, 0x02];
+
+test('openZip: folders are not members, backslashes read as /, a closed archive reads no more, corrupt parts named', async () => {
+  const t = tempDir();
+  try {
+    const path = join(t.dir, 'plu.zip');
+    const entries = [
+      { name: 'Donnees/', data: Buffer.alloc(0) },
+      { name: 'Donnees\\ZONE.shp', data: Buffer.from('shp') },
+    ];
+    writeFileSync(path, zipStored(entries));
+    const z = await openZip(path);
+    assert.deepEqual(z.members, [{ path: 'Donnees/ZONE.shp', size: 3, compressedSize: 3 }]);
+    assert.equal((await readAll(z.source(z.members[0]))).toString(), 'shp');
+    z.close();
+    await assert.rejects(readAll(z.source(z.members[0])));
+
+    writeFileSync(path, corrupted(zipStored(entries), CENTRAL));
+    await assert.rejects(openZip(path), (e: Error) => e.message.startsWith(`${path}: corrupt zip archive (`));
+
+    writeFileSync(path, corrupted(zipStored(entries.slice(1)), LOCAL));
+    const bad = await openZip(path);
+    try {
+      await assert.rejects(readAll(bad.source(bad.members[0])), (e: Error) => e.message.startsWith(`${path}/Donnees/ZONE.shp: cannot read (`));
+    } finally {
+      bad.close();
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('readZipUpload: a NUL in a name, a corrupt directory, an unreadable member: refused, saying which', async () => {
+  const limits = { maxEntries: 5, maxTotalBytes: 10_000, maxRatio: 1000, ratioFrom: 0 };
+  assert.equal(await refusal(readZipUpload(zipStored([{ name: 'a\0.shp', data: Buffer.from('x') }]), limits, () => true)), 'member "a\\u0000.shp": path traversal refused');
+  const one = zipStored([{ name: 'contour.shp', data: Buffer.from('x') }]);
+  assert.match(await refusal(readZipUpload(corrupted(one, CENTRAL), limits, () => true)), /^corrupt zip archive \(.+\)$/);
+  assert.match(await refusal(readZipUpload(corrupted(one, LOCAL), limits, () => true)), /^contour\.shp: .+/);
 });
