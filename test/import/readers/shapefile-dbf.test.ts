@@ -89,6 +89,7 @@ test('.cpg contents and language driver bytes as encodings', () => {
     ['ISO 8859-1', 'iso-8859-1'],
     ['8859-1', 'iso-8859-1'],
     ['88591', 'iso-8859-1'],
+    ['iso88591', 'iso-8859-1'],
     ['latin1', 'iso-8859-1'],
     ['Latin-1', 'iso-8859-1'],
     ['ISO-8859-15', 'iso-8859-15'],
@@ -100,14 +101,25 @@ test('.cpg contents and language driver bytes as encodings', () => {
     ['koi8-r', 'koi8-r'],
   ];
   for (const [cpg, name] of cases) assert.equal(encodingFromCpg(cpg), name, JSON.stringify(cpg));
-  for (const cpg of ['klingon', '12', '99999', 'UTF-88', 'x1252', '8859-1x', '88591x', 'latin12'])
+  for (const cpg of ['klingon', '12', '99999', 'UTF-88', 'x65001', '650010', 'x1252', '12520', 'ansi 12520', '8859-1x', 'xiso8859-1', '88591x', 'x88591', 'latin12', 'xlatin1', 'x885915', '8859-150', 'xiso-8859-15'])
     assert.throws(() => encodingFromCpg(cpg), { message: `unknown encoding "${cpg}"` }, cpg);
   assert.throws(() => encodingFromCpg('  klingon \n'), { message: 'unknown encoding "klingon"' });
-  assert.equal(encodingFromLdid(0x57), 'windows-1252');
-  assert.equal(encodingFromLdid(0x03), 'windows-1252');
-  assert.equal(encodingFromLdid(0x02), 'cp850');
-  assert.equal(encodingFromLdid(0x01), 'cp437');
-  assert.equal(encodingFromLdid(0xc8), 'windows-1250');
+  // The language driver ids of the dBase specification that French data carries.
+  const ldids: [number, string][] = [
+    [0x01, 'cp437'], // US MS-DOS
+    [0x02, 'cp850'], // international MS-DOS
+    [0x03, 'windows-1252'], // Windows ANSI
+    [0x57, 'windows-1252'], // ESRI: the system's ANSI code page
+    [0x58, 'windows-1252'], // Western European ANSI
+    [0x59, 'windows-1252'], // Spanish ANSI
+    [0x64, 'cp852'], // Eastern European MS-DOS
+    [0x65, 'cp866'], // Russian MS-DOS
+    [0xc8, 'windows-1250'], // Eastern European Windows
+    [0xc9, 'windows-1251'], // Russian Windows
+    [0xca, 'windows-1254'], // Turkish Windows
+    [0xcb, 'windows-1253'], // Greek Windows
+  ];
+  for (const [id, name] of ldids) assert.equal(encodingFromLdid(id), name, `0x${id.toString(16)}`);
   assert.equal(encodingFromLdid(0x00), undefined);
   assert.equal(encodingFromLdid(0x4d), undefined);
 });
@@ -175,6 +187,10 @@ test('dbf text: ASCII as is; the first non-ASCII value decides UTF-8 or Windows-
   const utf8 = Buffer.from('Crête', 'utf8');
   const guess = new DbfText(undefined);
   assert.equal(guess.decode(Buffer.from('abc'), 0, 3, 1, 'NOM'), 'abc');
+  assert.equal(guess.encoding, undefined);
+  // 0x7F is still ASCII; a non-ASCII byte just outside the value's range does not count.
+  assert.equal(guess.decode(Buffer.from([0x61, 0x7f]), 0, 2, 1, 'NOM'), 'a\x7f');
+  assert.equal(guess.decode(Buffer.from([0xea, 0x61, 0x62, 0xea]), 1, 3, 1, 'NOM'), 'ab');
   assert.equal(guess.encoding, undefined);
   assert.equal(guess.decode(Buffer.concat([Buffer.from('xx'), crete]), 2, 7, 2, 'NOM'), 'Crête');
   assert.equal(guess.encoding, 'windows-1252');
