@@ -31,6 +31,9 @@ export const SCOPES = {
   'import-readers-zip': { mutate: ['src/import/readers/zip.ts'], tests: ['test/import/readers/zip.test.ts'], timeoutMS: 10_000 },
   'import-readers-dbf': { mutate: ['src/import/readers/shapefile-dbf.ts'], tests: ['test/import/readers/shapefile-dbf.test.ts'], timeoutMS: 10_000 },
   'fetch-http': { mutate: ['src/fetch/http.ts'], tests: ['test/fetch/http.test.ts', 'test/fetch/http-edges.test.ts'], timeoutMS: 20_000 },
+  // The same file against the fast edge test alone (http.test.ts waits a real second and runs a server
+  // per file); its survivors are then rechecked against both files (scripts/mutation-recheck.mjs).
+  'fetch-http-edges': { mutate: ['src/fetch/http.ts'], tests: ['test/fetch/http-edges.test.ts'], timeoutMS: 10_000 },
   // The database-free parts of the shared mechanisms (a DB-backed test costs 10–60 s per mutant here):
   // problem bodies, paging schema and link URL, the JSON depth bound (input.ts's guards need a route).
   // (problems.ts from line 30: the functions, not the table of titles.) Pure scopes run in ~2 s: a

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `node scripts/mutation-recheck.mjs <scope>`: re-runs only the mutants a Stryker run of <scope> left
-// alive (reports/mutation/<scope>.json), against the scope's test files as they are now. A whole run
+// `node scripts/mutation-recheck.mjs <scope> [<other scope>]`: re-runs only the mutants a Stryker run
+// of <scope> left alive (reports/mutation/<scope>.json), against the scope's test files as they are
+// now (or those of <other scope>, when the run used a faster subset of the same file's tests). A whole run
 // re-tests every mutant (an hour per scope on this shared machine); after tests are written for the
 // survivors, this says which of them the new tests kill, in minutes. Each mutant is applied to a copy
 // of src/ in a scratch directory, never to the working tree.
@@ -18,6 +19,11 @@ if (!scope) {
   console.error(`usage: node scripts/mutation-recheck.mjs <scope>; scopes: ${Object.keys(SCOPES).join(', ')}`);
   process.exit(2);
 }
+const testScope = SCOPES[process.argv[3] ?? scopeName];
+if (!testScope) {
+  console.error(`unknown scope ${process.argv[3]}`);
+  process.exit(2);
+}
 const report = JSON.parse(readFileSync(join(root, 'reports/mutation', `${scopeName}.json`), 'utf8'));
 
 const copy = mkdtempSync(join(tmpdir(), 'terroir-recheck-'));
@@ -31,7 +37,7 @@ function offset(text, { line, column }) {
   return at + column - 1;
 }
 
-const pattern = scope.pattern ? [`--test-name-pattern=${scope.pattern}`] : [];
+const pattern = testScope.pattern ? [`--test-name-pattern=${testScope.pattern}`] : [];
 let killed = 0;
 let alive = 0;
 try {
@@ -41,10 +47,10 @@ try {
     for (const m of f.mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage')) {
       const mutated = original.slice(0, offset(original, m.location.start)) + m.replacement + original.slice(offset(original, m.location.end));
       writeFileSync(join(copy, file), mutated);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...pattern, ...scope.tests], {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...pattern, ...testScope.tests], {
         cwd: copy,
         encoding: 'utf8',
-        timeout: (scope.timeoutMS ?? 60_000) + 30_000,
+        timeout: (testScope.timeoutMS ?? 60_000) + 30_000,
       });
       writeFileSync(join(copy, file), original);
       const dead = r.status !== 0;
