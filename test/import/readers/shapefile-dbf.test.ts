@@ -58,6 +58,8 @@ test('dbf header: counts, lengths, language driver and fields with their offsets
   // Names go through the caller's decoder and are trimmed; bytes after the NUL are not part of them.
   const named = parseDbfHeader(head(0x03, 1, 65, 6), fieldsOf(descriptor(Buffer.from([0x20, 0x43, 0x4f, 0x44, 0x45, 0, 0x58, 0x59]), 'C', 5)), (b) => `<${latin1(b)}>`);
   assert.equal(named.fields[0].name, '< CODE>');
+  const padded = parseDbfHeader(head(0x03, 1, 65, 6), fieldsOf(descriptor(' CODE ', 'C', 5)), latin1);
+  assert.equal(padded.fields[0].name, 'CODE');
 });
 
 test('dbf header: the descriptors end at 0x0D or where a whole descriptor no longer fits', () => {
@@ -95,13 +97,16 @@ test('.cpg contents and language driver bytes as encodings', () => {
     ['ISO-8859-15', 'iso-8859-15'],
     ['iso885915', 'iso-8859-15'],
     ['885915', 'iso-8859-15'],
+    ['8859-15', 'iso-8859-15'],
+    ['iso_8859_15', 'iso-8859-15'],
+    ['ISO8859_15', 'iso-8859-15'],
     ['437', 'cp437'],
     ['850', 'cp850'],
     ['1250', 'cp1250'],
     ['koi8-r', 'koi8-r'],
   ];
   for (const [cpg, name] of cases) assert.equal(encodingFromCpg(cpg), name, JSON.stringify(cpg));
-  for (const cpg of ['klingon', '12', '99999', 'UTF-88', 'x65001', '650010', 'x1252', '12520', 'ansi 12520', '8859-1x', 'xiso8859-1', '88591x', 'x88591', 'latin12', 'xlatin1', 'x885915', '8859-150', 'xiso-8859-15'])
+  for (const cpg of ['klingon', '12', '99999', 'UTF-88', 'x65001', '650010', 'x1252', '12520', 'ansi 12520', '8859-1x', 'xiso8859-1', '88591x', 'x88591', 'latin12', 'xlatin1', 'x885915', '8859150', '8859-150', 'xiso-8859-15'])
     assert.throws(() => encodingFromCpg(cpg), { message: `unknown encoding "${cpg}"` }, cpg);
   assert.throws(() => encodingFromCpg('  klingon \n'), { message: 'unknown encoding "klingon"' });
   // The language driver ids of the dBase specification that French data carries.
@@ -151,6 +156,9 @@ test('dbf records: numbers, blanks and overflow stars, integers beyond 2^53 kept
   // Not all stars or all dots: kept as text, since it is no number.
   assert.deepEqual(row('*1', '1.2.3'), { N: '*1', F: '1.2.3' });
   assert.deepEqual(row('abc', 'Infinity'), { N: 'abc', F: 'Infinity' });
+  // Stars or dots only when the whole value is: a trailing dot or a leading one is a number.
+  assert.deepEqual(row('1*', '1.'), { N: '1*', F: 1 });
+  assert.deepEqual(row('.5', '*.'), { N: 0.5, F: '*.' });
   // 2^53 + 1 has no exact double: the digits are kept; with a decimal point or exponent the writer chose a float.
   assert.deepEqual(row('9007199254740993', '9007199254740993.0'), { N: '9007199254740993', F: 9007199254740992 });
   assert.deepEqual(row('9007199254740991', '9.007199254740993e15'), { N: 9007199254740991, F: 9007199254740992 });
@@ -167,6 +175,15 @@ test('dbf records: dates, logicals, binary integers and doubles, text trimmed on
   assert.deepEqual(row('2023-1-5', 'y', ''), { D: '2023-1-5', L: true, C: null });
   assert.deepEqual(row('2023011', 'n', ''), { D: '2023011', L: false, C: null });
   for (const [c, v] of [['t', true], ['Y', true], ['f', false], ['N', false]] as const) assert.equal(row('', c, '')!.L, v, c);
+  // Only eight digits exactly make a date; zeros only when all are.
+  assert.deepEqual(row('20230100', '', '')!.D, '2023-01-00');
+  assert.deepEqual(row('00011231', '', '')!.D, '0001-12-31');
+  const wide = table([['D', 'D', 10]]);
+  assert.deepEqual(decodeRecord(wide.h, wide.rec('D20230115'), new DbfText(undefined), 1), { D: 'D20230115' });
+  assert.deepEqual(decodeRecord(wide.h, wide.rec('202301150'), new DbfText(undefined), 1), { D: '202301150' });
+  // A blank first text field is null: trimming stops at the field's start, not at the deletion flag.
+  const first = table([['C', 'C', 4], ['N', 'N', 2]]);
+  assert.deepEqual(decodeRecord(first.h, first.rec('', '1'), new DbfText(undefined), 1), { C: null, N: 1 });
   // NULs pad text as spaces do.
   assert.deepEqual(decodeRecord(h, rec('', '', Buffer.from([0x41, 0, 0x20, 0, 0, 0])), new DbfText(undefined), 1), { D: null, L: null, C: 'A' });
   // A record flagged deleted ('*') is null.
