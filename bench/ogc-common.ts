@@ -78,7 +78,7 @@ export async function hammer(url: string, o: { connections: number; duration: nu
   if (o.warmup > 0) await autocannon({ url, connections: o.connections, duration: o.warmup, headers });
   const r = await autocannon({ url, connections: o.connections, duration: o.duration, headers });
   const wrong = expect === 304 ? r.requests.total - (r.statusCodeStats?.['304']?.count ?? 0) : r.non2xx;
-  if (wrong) console.warn(`  ${url}: ${wrong} answers other than ${expect === 304 ? '304' : '2xx'}`);
+  if (wrong) console.warn(`  ${url}: ${wrong} answers other than ${expect === 304 ? '304' : '2xx'} (status codes ${JSON.stringify(r.statusCodeStats)}, errors ${r.errors}, timeouts ${r.timeouts})`);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bytes: r.requests.total ? r.throughput.total / r.requests.total : 0 };
 }
 
