@@ -17,9 +17,19 @@ export interface Figures {
   bytes: number;
 }
 
-/** The command line both benches take: where the database is, load shape, and the server's port. */
-export function benchArgs(defaultPort: number) {
-  const { values } = parseArgs({
+interface BenchValues {
+  'data-dir'?: string;
+  'database-url'?: string;
+  connections: string;
+  duration: string;
+  warmup: string;
+  port: string;
+  workers: string;
+}
+
+/** The command line both benches take: where the database is, load shape, the servers' ports and worker counts. */
+export function benchArgs(defaultPort: number, extra: Record<string, { type: 'string'; default: string }> = {}) {
+  const parsed = parseArgs({
     options: {
       'data-dir': { type: 'string' },
       'database-url': { type: 'string' },
@@ -29,13 +39,17 @@ export function benchArgs(defaultPort: number) {
       port: { type: 'string', default: String(defaultPort) },
       // Terroir's HTTP worker processes (TERROIR_WORKERS), one server per count in the list: `1,2`.
       workers: { type: 'string', default: '1' },
+      // A bench's own options (bench/tiles.ts: --zooms, --rounds), returned in `more`.
+      ...extra,
     },
   });
+  const values = parsed.values as unknown as BenchValues;
+  const more = Object.fromEntries(Object.keys(extra).map((k) => [k, String((parsed.values as Record<string, unknown>)[k])]));
   const opts = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) };
   const workers = values.workers.split(',').map(Number);
   if (workers.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--workers: a list of worker counts such as 1,2, not ${values.workers}`);
   if (!values['database-url'] && workers.some((w) => w > 1)) throw new Error('--workers above 1 needs --database-url: the embedded backend is one process');
-  return { values, opts, url: values['database-url'], workers };
+  return { values, more, opts, url: values['database-url'] as string | undefined, workers };
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -11,6 +11,9 @@
  *
  *   node --import tsx bench/tiles.ts --database-url URL [--workers 1,2] | --data-dir DIR
  *   options: --connections 8 --duration 5 --warmup 1 --port 3392 (the next ports for the other servers)
+ *            --zooms 10,13,15 (which of the three tiles) --rounds 1 (PostgreSQL: the whole interleaved series
+ *            again; on a shared machine the load moves between measures, so each row gives the median of
+ *            the rounds' ratios, each round's HTTP figure divided by the floor measured in that round)
  */
 import { openDatabase } from '../src/db/open.ts';
 import { buildCatalog } from '../src/modules/index.ts';
@@ -18,7 +21,14 @@ import { Collections } from '../src/ogc/collections.ts';
 import { encodeTile, mvtSql } from '../src/tiles/encode.ts';
 import { benchArgs, fmt, hammer, inProcess, pgbench, serve, serveScript, type Figures } from './ogc-common.ts';
 
-const { values, opts, url, workers } = benchArgs(3392);
+const { values, more, opts, url, workers } = benchArgs(3392, { zooms: { type: 'string', default: '10,13,15' }, rounds: { type: 'string', default: '1' } });
+const zooms = new Set(more.zooms.split(',').map(Number));
+const rounds = Number(more.rounds);
+if (!Number.isInteger(rounds) || rounds < 1 || (!url && rounds > 1)) throw new Error('--rounds: a whole number from 1, above 1 on PostgreSQL only');
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 function tileOf(lon: number, lat: number, z: number) {
   const n = 2 ** z;
@@ -55,23 +65,25 @@ try {
     { collection: 'cadastre-commune', ...tileOf(lon, lat, 10) },
     { collection: rpg.id, ...tileOf(lon, lat, 13) },
     { collection: rpg.id, ...tileOf(lon, lat, 15) },
-  ];
+  ].filter((t) => zooms.has(t.z));
   const pg = url ? await openDatabase({ databaseUrl: url, dataDir: './data', poolSize: 2, statementTimeoutMs: 60_000 }) : null;
-  const rows: { tile: string; server: string; cold: Figures; revalidated: Figures | null; floor: () => Figures | null }[] = [];
-  const floors: (Figures | null)[] = [];
-  for (const [k, t] of tiles.entries()) {
-    const name = `${t.collection} z${t.z}/${t.x}/${t.y}`;
-    for (const s of servers) {
-      const path = `${s.root}/tiles/${t.collection}/${t.z}/${t.x}/${t.y}.mvt`;
-      const etag = (await fetch(path)).headers.get('etag') ?? '';
-      const cold = await hammer(path, opts);
-      const revalidated = s.etags ? await hammer(path, opts, { 'if-none-match': etag }, 304) : null;
-      rows.push({ tile: name, server: s.name, cold, revalidated, floor: () => floors[k] });
-    }
-    // The floor right after the HTTP measures of the same tile.
-    if (pg) {
-      const { sql, params } = mvtSql(await new Collections(pg, buildCatalog()).get(t.collection, null), t);
-      floors[k] = await pgbench(url!, sql, params.values, opts);
+  // rows[tile][server][round], floors[tile][round]
+  const rows = tiles.map(() => servers.map(() => [] as { cold: Figures; revalidated: Figures | null }[]));
+  const floors = tiles.map(() => [] as Figures[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [k, t] of tiles.entries()) {
+      for (const [i, s] of servers.entries()) {
+        const path = `${s.root}/tiles/${t.collection}/${t.z}/${t.x}/${t.y}.mvt`;
+        const etag = (await fetch(path)).headers.get('etag') ?? '';
+        const cold = await hammer(path, opts);
+        const revalidated = s.etags ? await hammer(path, opts, { 'if-none-match': etag }, 304) : null;
+        rows[k][i].push({ cold, revalidated });
+      }
+      // The floor right after the HTTP measures of the same tile.
+      if (pg) {
+        const { sql, params } = mvtSql(await new Collections(pg, buildCatalog()).get(t.collection, null), t);
+        floors[k].push(await pgbench(url!, sql, params.values, opts));
+      }
     }
   }
   await pg?.close();
@@ -79,15 +91,22 @@ try {
     await stopAll();
     const db = await openDatabase({ dataDir: values['data-dir'] ?? './data', poolSize: 1, statementTimeoutMs: 60_000 });
     const collections = new Collections(db, buildCatalog());
-    for (const [k, t] of tiles.entries()) floors[k] = await inProcess(async () => encodeTile(db, await collections.get(t.collection, null), t), opts);
+    for (const [k, t] of tiles.entries()) floors[k].push(await inProcess(async () => encodeTile(db, await collections.get(t.collection, null), t), opts));
     await db.close();
   }
-  console.log(`\nbackend: ${url ? 'PostgreSQL' : 'PGlite'}; ${opts.connections} connections, ${opts.duration} s each after ${opts.warmup} s warm-up`);
+  console.log(`\nbackend: ${url ? 'PostgreSQL' : 'PGlite'}; ${opts.connections} connections, ${opts.duration} s each after ${opts.warmup} s warm-up; ${rounds} round${rounds > 1 ? 's (medians)' : ''}`);
   console.log(`| tile | server | encoded: req/s | p50 / p99 ms | bytes | If-None-Match (304): req/s | p50 / p99 ms | ${url ? 'ST_AsMVT straight (pgbench)' : 'encodeTile in process'} q/s | HTTP / floor |`);
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const { tile, server, cold: c, revalidated: r, floor } of rows) {
-    const f = floor();
-    console.log(`| ${tile} | ${server} | ${fmt(c.rps)} | ${c.p50} / ${c.p99} | ${fmt(c.bytes)} | ${r ? fmt(r.rps) : '–'} | ${r ? `${r.p50} / ${r.p99}` : '–'} | ${f ? fmt(f.rps) : 'n/a'} | ${f ? (c.rps / f.rps).toFixed(2) : 'n/a'} |`);
+  for (const [k, t] of tiles.entries()) {
+    for (const [i, s] of servers.entries()) {
+      const runs = rows[k][i];
+      const m = (f: (r: (typeof runs)[number]) => number | undefined) => median(runs.map((r) => f(r) ?? NaN));
+      const floor = median(floors[k].map((f) => f.rps));
+      const ratio = median(runs.map((r, n) => r.cold.rps / floors[k][Math.min(n, floors[k].length - 1)].rps));
+      const spread = runs.length > 1 ? ` (${runs.map((r, n) => (r.cold.rps / floors[k][Math.min(n, floors[k].length - 1)].rps).toFixed(2)).join(', ')})` : '';
+      const r304 = s.etags ? `${fmt(m((r) => r.revalidated?.rps))} | ${m((r) => r.revalidated?.p50)} / ${m((r) => r.revalidated?.p99)}` : '– | –';
+      console.log(`| ${t.collection} z${t.z}/${t.x}/${t.y} | ${s.name} | ${fmt(m((r) => r.cold.rps))} | ${m((r) => r.cold.p50)} / ${m((r) => r.cold.p99)} | ${fmt(m((r) => r.cold.bytes))} | ${r304} | ${fmt(floor)} | ${ratio.toFixed(2)}${spread} |`);
+    }
   }
 } finally {
   await stopAll();
