@@ -6,11 +6,15 @@
 // start then builds the database itself, as before.
 // Before that, and in CI too, the web map is built into dist/web (scripts/build-web.mjs, < 1 s): the
 // page served at `/` (docs/carte.md). A failed build fails the install, as a missing page would be a bug.
+// Then the service's start-up bundle (scripts/build-server.mjs, ~1 s; docs/startup.md).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildWeb } from './build-web.mjs';
+import { buildServer } from './build-server.mjs';
 
 await buildWeb();
+// The start-up bundle (bin/terroir.js falls back to the sources when it is missing or stale).
+await buildServer().catch((e) => console.warn(`terroir: the start-up bundle could not be built (${e.message}); the sources run through tsx`));
 if (process.env.CI) process.exit(0);
 const bin = fileURLToPath(new URL('../bin/terroir.js', import.meta.url));
 const r = spawnSync(process.execPath, [bin, 'prepare'], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'warn' } });

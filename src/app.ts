@@ -16,6 +16,7 @@ import { serverOptions } from './http/server-options.ts';
 import { installDeadlines } from './http/deadline.ts';
 import { setHeavyThresholds } from './geo/geom-param.ts';
 import { Lane, runWithQueryContext } from './db/context.ts';
+import { lazySchemaCompilers } from './http/lazy-schemas.ts';
 import { installMethodNotAllowed } from './http/method-not-allowed.ts';
 import { registerOutOfScope } from './http/out-of-scope.ts';
 import { registerDocs } from './http/docs.ts';
@@ -50,6 +51,12 @@ export interface BuildOptions {
   access?: AccessOptions;
   /** The catalogue built once at start (default: the one of `modules`); routes serve only its layers. */
   catalog?: Catalog;
+  /**
+   * When route schemas are compiled: on each route's first request (`lazy`, the default: start-up
+   * does not pay for routes never called, src/http/lazy-schemas.ts) or while the routes are
+   * registered (`eager`, Fastify's own way: a test checks with it that every schema compiles).
+   */
+  schemas?: 'lazy' | 'eager';
 }
 
 /**
@@ -74,7 +81,7 @@ const RPG_CAMPAIGN_RULE: CampaignRule = {
  * Builds the whole service without listening: the CLI and the tests share it. Infrastructure first
  * (errors, CORS, compression, OpenAPI), then one encapsulated plugin per module under /api/<name>.
  */
-export async function buildApp({ config, db, logger, logStream, modules = MODULES, access, catalog = buildCatalog(modules) }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, logStream, modules = MODULES, access, catalog = buildCatalog(modules), schemas = 'lazy' }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -93,6 +100,7 @@ export async function buildApp({ config, db, logger, logStream, modules = MODULE
     bodyLimit: 4 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ...(schemas === 'lazy' ? { schemaController: { compilersFactory: lazySchemaCompilers().compilersFactory } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('db', db);

@@ -94,10 +94,16 @@ export const serve: Command = {
     if (!isServeWorker()) await assertPortFree(config.port, config.host); // again: run() is also called without the CLI's preflight
     phase('port');
     if (primary) return serveWorkers(config, out);
-    // Loaded here, not at the top: `terroir serve` on a taken port answers before Fastify and every
-    // module are loaded (the CLI's preflight).
-    const [{ buildApp }, { MODULES }, { demoState }] = await Promise.all([import('../app.ts'), import('../modules/index.ts'), import('../demo/index.ts')]);
-    const { db, applied } = await openForServe(config, out);
+    // The database opens while the application's code loads: PGlite compiles its WebAssembly and
+    // unpacks PostGIS partly off the main thread, which the module loading uses meanwhile. Loaded
+    // here, not at the top: on a taken port `terroir serve` answers before Fastify and every module load.
+    const opening = openForServe(config, out);
+    opening.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
+    const code = Promise.all([import('../app.ts'), import('../modules/index.ts'), import('../demo/index.ts')]);
+    const [[{ buildApp }, { MODULES }, { demoState }], { db, applied }] = await Promise.all([code, opening]).catch(async (e) => {
+      await opening.then(({ db }) => db.close(), () => {});
+      throw e;
+    });
     phase('database');
     let app: FastifyInstance | undefined;
     try {

@@ -3,7 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.ts';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+// Two levels up then down again, not './migrations/': the same URL holds from src/db/ and from the
+// start-up bundle in dist/server/ (scripts/build-server.mjs).
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
 /** Arbitrary constant: serialises migration runs of several nodes starting against one server. */
 const MIGRATION_LOCK = 7_265_001;
 

@@ -1,11 +1,12 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
-import { postgis } from '@electric-sql/pglite-postgis';
 import { copyLine, type Database, type Queryable, type Row, type Session } from './database.ts';
 import { BinaryCopyEncoder } from './copy-binary.ts';
 import { acquireDataDirLock } from './lock.ts';
 import { inQueryContext } from './context.ts';
+import { postgisExtension } from './postgis-bundle.ts';
+import { preparedCacheDir } from './prepared.ts';
 
 /** Rows sent per COPY: bounds the memory of one blob while keeping COPY's speed. */
 const COPY_CHUNK_ROWS = 20_000;
@@ -126,7 +127,8 @@ export async function openPglite(dataDir: string, options: { sharedBuffers?: str
     });
     db = await Promise.race([PGlite.create({
         dataDir: pgdata,
-        extensions: { postgis },
+        // The installation's cache, whatever TERROIR_CACHE_DIR says: the bundle belongs to node_modules' package.
+        extensions: { postgis: postgisExtension(preparedCacheDir()) },
         parsers,
         startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers ?? DEFAULT_SHARED_BUFFERS}`],
       }), timeout]);

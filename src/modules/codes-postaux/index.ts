@@ -5,8 +5,13 @@ import { notFound } from '../../http/problems.ts';
 import type { TerroirModule } from '../module.ts';
 
 const require = createRequire(import.meta.url);
-/** BAN / La Poste data shipped by the `codes-postaux` package (the reference serves the same, §7). */
-const { find } = require('codes-postaux') as { find: (cp: string) => CommunePostale[] };
+/**
+ * BAN / La Poste data shipped by the `codes-postaux` package (the reference serves the same, §7).
+ * Read on the first postal-code request, not at start-up: parsing its 3.9 MB of JSON was ~0.2–0.4 s
+ * of every start (profiled, docs/startup.md).
+ */
+let find: ((cp: string) => CommunePostale[]) | undefined;
+const communesOf = (cp: string) => (find ??= (require('codes-postaux') as { find: (cp: string) => CommunePostale[] }).find)(cp);
 
 export interface CommunePostale {
   codePostal: string;
@@ -41,7 +46,7 @@ async function plugin(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const communes = find(req.params.codePostal);
+      const communes = communesOf(req.params.codePostal);
       if (!communes.length) throw notFound(`no commune has postal code ${req.params.codePostal}`);
       return communes;
     },
