@@ -65,43 +65,63 @@ test('with workers, a port in use is still said first, before any worker or data
   });
 });
 
-test(`${BACKEND}: two workers behind one port both answer; SIGTERM stops them all and the primary exits 0`, { skip: BACKEND !== 'postgres' && 'PostgreSQL only: the embedded backend is one process' }, async () => {
+/** `terroir serve --workers 2` on a migrated PostgreSQL database, once the primary says every worker listens. */
+async function startWorkers() {
   const place = await migratedPlace();
   const child = spawn(process.execPath, [BIN, 'serve', '--workers', '2', '--port', '0', '--host', '127.0.0.1', ...place.args], {
     env: { ...place.env, LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
+  const io = { out: '', err: '' };
+  child.stdout.on('data', (d) => (io.out += d));
+  child.stderr.on('data', (d) => (io.err += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // Ready when the primary says so: every worker listens (no fixed wait).
+  let ready: { port: number; pids: number[] } | undefined;
+  while (!ready) {
+    if (child.exitCode !== null) assert.fail(`serve exited with ${child.exitCode}:\n${io.out}\n${io.err}`);
+    const line = io.out.split('\n').find((l) => l.includes('workers serve on port'));
+    if (line) ready = JSON.parse(line) as { port: number; pids: number[] };
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+  return { place, child, io, exited, ...ready };
+}
+
+const POSTGRES_ONLY = { skip: BACKEND !== 'postgres' && 'PostgreSQL only: the embedded backend is one process' };
+
+test(`${BACKEND}: two workers behind one port both answer; SIGTERM stops them all and the primary exits 0`, POSTGRES_ONLY, async () => {
+  const { place, child, io, exited, port, pids } = await startWorkers();
   try {
-    // Ready when the primary says so: every worker listens (no fixed wait).
-    let ready: { port: number; pids: number[] } | undefined;
-    while (!ready) {
-      if (child.exitCode !== null) assert.fail(`serve exited with ${child.exitCode}:\n${out}\n${err}`);
-      const line = out.split('\n').find((l) => l.includes('workers serve on port'));
-      if (line) ready = JSON.parse(line);
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(ready.pids.length, 2);
-    assert.notEqual(ready.port, 0);
-    assert.ok(ready.pids.every(alive));
+    assert.equal(pids.length, 2);
+    assert.notEqual(port, 0);
+    assert.ok(pids.every(alive));
     // One connection per request: the primary hands each new connection to a worker in turn.
     const answeredBy = new Set<number>();
     for (let i = 0; i < 40 && answeredBy.size < 2; i++) {
-      const answer: Response = await fetch(`http://127.0.0.1:${ready.port}/api/datasets`, { headers: { connection: 'close' } });
+      const answer: Response = await fetch(`http://127.0.0.1:${port}/api/datasets`, { headers: { connection: 'close' } });
       assert.equal(answer.status, 200);
       await answer.text();
       await new Promise((done) => setTimeout(done, 20)); // the request line is written after the answer
-      for (const l of out.split('\n')) if (l.includes('"request completed"')) answeredBy.add(JSON.parse(l).pid);
+      for (const l of io.out.split('\n')) if (l.includes('"request completed"')) answeredBy.add(JSON.parse(l).pid);
     }
-    assert.deepEqual([...answeredBy].sort(), [...ready.pids].sort(), 'both workers answered');
+    assert.deepEqual([...answeredBy].sort(), [...pids].sort(), 'both workers answered');
     child.kill('SIGTERM');
-    assert.equal(await exited, 0, err);
-    assert.ok(!ready.pids.some(alive), 'no worker left running');
-    assert.equal(out.split('\n').filter((l) => l.includes('shutting down: finishing in-flight requests')).length, 2, 'each worker closed itself');
+    assert.equal(await exited, 0, io.err);
+    assert.ok(!pids.some(alive), 'no worker left running');
+    assert.equal(io.out.split('\n').filter((l) => l.includes('shutting down: finishing in-flight requests')).length, 2, 'each worker closed itself');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await place.drop();
+  }
+});
+
+test(`${BACKEND}: a worker that dies stops the service with exit code 1, the other worker included`, POSTGRES_ONLY, async () => {
+  const { place, child, io, exited, pids } = await startWorkers();
+  try {
+    process.kill(pids[0], 'SIGKILL');
+    assert.equal(await exited, 1, io.err);
+    assert.match(io.out, new RegExp(`worker ${pids[0]} exited \\(SIGKILL\\): stopping the other workers`));
+    assert.ok(!alive(pids[1]), 'the other worker stopped too');
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     await place.drop();
