@@ -3,7 +3,7 @@
  * against it, and pgbench running one statement straight on PostgreSQL (values inlined as literals:
  * pgbench has no bound parameters for a custom script).
  */
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,19 @@ export interface Figures {
   bytes: number;
 }
 
-/** The command line both benches take: where the database is, load shape, and the server's port. */
-export function benchArgs(defaultPort: number) {
-  const { values } = parseArgs({
+interface BenchValues {
+  'data-dir'?: string;
+  'database-url'?: string;
+  connections: string;
+  duration: string;
+  warmup: string;
+  port: string;
+  workers: string;
+}
+
+/** The command line both benches take: where the database is, load shape, the servers' ports and worker counts. */
+export function benchArgs(defaultPort: number, extra: Record<string, { type: 'string'; default: string }> = {}) {
+  const parsed = parseArgs({
     options: {
       'data-dir': { type: 'string' },
       'database-url': { type: 'string' },
@@ -27,30 +37,50 @@ export function benchArgs(defaultPort: number) {
       duration: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '1' },
       port: { type: 'string', default: String(defaultPort) },
+      // Terroir's HTTP worker processes (TERROIR_WORKERS), one server per count in the list: `1,2`.
+      workers: { type: 'string', default: '1' },
+      // A bench's own options (bench/tiles.ts: --zooms, --rounds), returned in `more`.
+      ...extra,
     },
   });
+  const values = parsed.values as unknown as BenchValues;
+  const more = Object.fromEntries(Object.keys(extra).map((k) => [k, String((parsed.values as Record<string, unknown>)[k])]));
   const opts = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) };
-  return { values, opts, url: values['database-url'] };
+  const workers = values.workers.split(',').map(Number);
+  if (workers.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--workers: a list of worker counts such as 1,2, not ${values.workers}`);
+  if (!values['database-url'] && workers.some((w) => w > 1)) throw new Error('--workers above 1 needs --database-url: the embedded backend is one process');
+  return { values, more, opts, url: values['database-url'] as string | undefined, workers };
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export async function serve(o: { databaseUrl?: string; dataDir?: string; port: number }): Promise<{ stop(): Promise<void> }> {
+/** `terroir serve` in a child process (`workers`: TERROIR_WORKERS, PostgreSQL only), once /readyz answers. */
+export function serve(o: { databaseUrl?: string; dataDir?: string; port: number; workers?: number }): Promise<{ stop(): Promise<void> }> {
   const args = ['bin/terroir.js', 'serve', ...(o.databaseUrl ? ['--database-url', o.databaseUrl] : ['--data-dir', o.dataDir ?? './data'])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: String(o.port), LOG_LEVEL: 'warn', TERROIR_DEMO: 'off', TERROIR_RATE_LIMIT_ANONYMOUS: 'off' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const env = { ...process.env, PORT: String(o.port), LOG_LEVEL: 'warn', TERROIR_DEMO: 'off', TERROIR_RATE_LIMIT_ANONYMOUS: 'off', TERROIR_WORKERS: String(o.workers ?? 1) };
+  return ready(spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit'] }), o.port);
+}
+
+/** Any server script of bench/ in a child process (e.g. bare-tile-server.ts), once /readyz answers on `port`. */
+export function serveScript(script: string, args: string[], port: number): Promise<{ stop(): Promise<void> }> {
+  return ready(spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'inherit', 'inherit'] }), port);
+}
+
+async function ready(child: ChildProcess, port: number): Promise<{ stop(): Promise<void> }> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
-      if ((await fetch(`http://127.0.0.1:${o.port}/readyz`)).ok) break;
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
     } catch {
       /* not yet */
     }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('terroir serve did not start');
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${child.spawnargs.slice(1, 3).join(' ')} did not start`);
     await new Promise((r) => setTimeout(r, 300));
   }
   return {
     stop: () =>
       new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -62,7 +92,7 @@ export async function hammer(url: string, o: { connections: number; duration: nu
   if (o.warmup > 0) await autocannon({ url, connections: o.connections, duration: o.warmup, headers });
   const r = await autocannon({ url, connections: o.connections, duration: o.duration, headers });
   const wrong = expect === 304 ? r.requests.total - (r.statusCodeStats?.['304']?.count ?? 0) : r.non2xx;
-  if (wrong) console.warn(`  ${url}: ${wrong} answers other than ${expect === 304 ? '304' : '2xx'}`);
+  if (wrong) console.warn(`  ${url}: ${wrong} answers other than ${expect === 304 ? '304' : '2xx'} (status codes ${JSON.stringify(r.statusCodeStats)}, errors ${r.errors}, timeouts ${r.timeouts})`);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bytes: r.requests.total ? r.throughput.total / r.requests.total : 0 };
 }
 

@@ -10,6 +10,7 @@
  *   node --import tsx bench/ogc.ts --database-url URL      # PostgreSQL (pgbench reference too)
  *   node --import tsx bench/ogc.ts --data-dir DIR          # embedded backend
  *   options: --connections 8 --duration 5 --warmup 1 --port 3391
+ *            --workers 1,2 (PostgreSQL: Terroir with each TERROIR_WORKERS count, on the next ports, in the same run)
  *
  * Load data first: `terroir demo --size departement` (or `--communes N`) on that database.
  */
@@ -20,16 +21,17 @@ import { Collections } from '../src/ogc/collections.ts';
 import { itemsRequest, pageSql } from '../src/ogc/items.ts';
 import { benchArgs, fmt, inProcess, pgbench, serve, hammer, type Figures } from './ogc-common.ts';
 
-const { values, opts, url } = benchArgs(3391);
+const { values, opts, url, workers } = benchArgs(3391);
 
-const server = await serve({ databaseUrl: url, dataDir: values['data-dir'], port: Number(values.port) });
-let stopped = false;
-const stop = async () => {
-  if (!stopped) await server.stop();
-  stopped = true;
-};
-const base = `http://127.0.0.1:${values.port}/ogc`;
+const servers: { name: string; base: string; stop(): Promise<void> }[] = [];
+const stop = () => Promise.all(servers.splice(0).map((s) => s.stop()));
 try {
+  for (const [i, w] of workers.entries()) {
+    const port = Number(values.port) + i;
+    const s = await serve({ databaseUrl: url, dataDir: values['data-dir'], port, workers: w });
+    servers.push({ name: `${w} worker${w > 1 ? 's' : ''}`, base: `http://127.0.0.1:${port}/ogc`, stop: s.stop });
+  }
+  const base = servers[0].base;
   const list = (await (await fetch(`${base}/collections`)).json()) as { collections: { id: string; featureCount: number }[] };
   const rpg = list.collections.find((c) => c.id.startsWith('rpg-parcelle-'))!;
   const cadastre = list.collections.find((c) => c.id === 'cadastre-parcelle')!;
@@ -56,31 +58,38 @@ try {
     const { sql, params } = pageSql(c, itemsRequest(c, Object.fromEntries(u.searchParams)), 'json');
     return { sql: `SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(p.feature::json))::text FROM (${sql}) p`, values: params.values };
   };
-  const rows: [string, Figures, Figures][] = [];
   const pg = url ? await openDatabase({ databaseUrl: url, dataDir: './data', poolSize: 2, statementTimeoutMs: 60_000 }) : null;
-  const http: Figures[] = [];
+  // Per scenario: each server's figures, then the floor measured right after them.
+  const http: Figures[][] = [];
+  const floors: Figures[] = [];
   for (const s of scenarios) {
-    http.push(await hammer(`${base}${s.path}`, opts));
+    const figures: Figures[] = [];
+    for (const server of servers) figures.push(await hammer(`${server.base}${s.path}`, opts));
+    http.push(figures);
     if (pg) {
       const f = await floorOf(pg, s.path);
-      rows.push([s.name, http.at(-1)!, await pgbench(url!, f.sql, f.values, opts)]);
+      floors.push(await pgbench(url!, f.sql, f.values, opts));
     }
   }
   await pg?.close();
+  const names = servers.map((s) => s.name);
   if (!url) {
     await stop();
     const db = await openDatabase({ dataDir: values['data-dir'] ?? './data', poolSize: 1, statementTimeoutMs: 60_000 });
-    for (const [i, s] of scenarios.entries()) {
+    for (const s of scenarios) {
       const f = await floorOf(db, s.path);
-      rows.push([s.name, http[i], await inProcess(() => db.query(f.sql, f.values), opts)]);
+      floors.push(await inProcess(() => db.query(f.sql, f.values), opts));
     }
     await db.close();
   }
-  console.log(`\nbackend: ${url ? 'PostgreSQL' : 'PGlite'}; ${opts.connections} connections, ${opts.duration} s each after ${opts.warmup} s warm-up (machine shared)`);
-  console.log(`| page | HTTP req/s | p50 / p99 ms | bytes | same SQL straight (${url ? 'pgbench' : 'in process'}) q/s | HTTP / SQL |`);
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const [name, h, r] of rows) {
-    console.log(`| ${name} | ${fmt(h.rps)} | ${h.p50} / ${h.p99} | ${fmt(h.bytes)} | ${fmt(r.rps)} | ${(h.rps / r.rps).toFixed(2)} |`);
+  console.log(`\nbackend: ${url ? 'PostgreSQL' : 'PGlite'}; ${opts.connections} connections, ${opts.duration} s each after ${opts.warmup} s warm-up`);
+  console.log(`| page | Terroir | HTTP req/s | p50 / p99 ms | bytes | same SQL straight (${url ? 'pgbench' : 'in process'}) q/s | HTTP / SQL |`);
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const [i, s] of scenarios.entries()) {
+    for (const [k, h] of http[i].entries()) {
+      const r = floors[i];
+      console.log(`| ${s.name} | ${names[k]} | ${fmt(h.rps)} | ${h.p50} / ${h.p99} | ${fmt(h.bytes)} | ${fmt(r.rps)} | ${(h.rps / r.rps).toFixed(2)} |`);
+    }
   }
 } finally {
   await stop();

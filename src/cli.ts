@@ -99,6 +99,7 @@ export async function main(argv: string[]) {
       logFormat: values['log-format'] as string | undefined,
       cacheDir: values['cache-dir'] as string | undefined,
       demo: values.demo as string | undefined,
+      workers: (values as Record<string, unknown>).workers as string | undefined,
     });
     await command.preflight?.(config);
     // The catalogue of every layer, built once here and handed to the command (buildApp, import, fetch, demo).

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import { copyPrepared, findPrepared, isEmptyDataDir, preparedCacheDir } from '../db/prepared.ts';
 import { DEMO_STEPS, startConsole, type Console } from './console.ts';
+import { isServeWorker, serveWorkers, wantsWorkers } from './serve-workers.ts';
 
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
@@ -74,8 +75,10 @@ async function openForServe(config: Readonly<Config>, out: Console): Promise<{ d
 export const serve: Command = {
   name: 'serve',
   summary: 'start the HTTP service (migrations and first-start reference data included)',
-  usage: 'terroir serve [--port N] [--host H] [--data-dir DIR] [--database-url URL] [--log-level L] [--log-format auto|human|json] [--demo auto|off]',
-  preflight: (config) => assertPortFree(config.port, config.host),
+  usage: 'terroir serve [--port N] [--host H] [--data-dir DIR] [--database-url URL] [--log-level L] [--log-format auto|human|json] [--demo auto|off] [--workers N]',
+  options: { workers: { type: 'string' } },
+  // A worker shares the port its primary checked and holds.
+  preflight: async (config) => (isServeWorker() ? undefined : assertPortFree(config.port, config.host)),
   async run({ config, catalog }) {
     const t0 = performance.now();
     // Milliseconds per start-up phase, in the ready log line (docs/startup.md reads them).
@@ -87,8 +90,10 @@ export const serve: Command = {
       mark = now;
     };
     const out = startConsole(config);
-    await assertPortFree(config.port, config.host); // again: run() is also called without the CLI's preflight
+    const primary = wantsWorkers(config);
+    if (!isServeWorker()) await assertPortFree(config.port, config.host); // again: run() is also called without the CLI's preflight
     phase('port');
+    if (primary) return serveWorkers(config, out);
     // The database opens while the application's code loads: PGlite compiles its WebAssembly and
     // unpacks PostGIS partly off the main thread, which the module loading uses meanwhile. Loaded
     // here, not at the top: on a taken port `terroir serve` answers before Fastify and every module load.

@@ -15,6 +15,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   redisUrl: 'REDIS_URL',
   statementTimeoutMs: 'TERROIR_STATEMENT_TIMEOUT_MS',
   poolSize: 'TERROIR_POOL_SIZE',
+  workers: 'TERROIR_WORKERS',
   demo: 'TERROIR_DEMO',
   quotaPublic: 'TERROIR_QUOTA_PUBLIC',
   quotaGrandPublic: 'TERROIR_QUOTA_GRAND_PUBLIC',
@@ -34,10 +35,17 @@ const ENV_KEYS: Record<keyof Config, string> = {
   linkTtlSeconds: 'TERROIR_LINK_TTL_SECONDS',
 };
 const INTEGER_KEYS = new Set<keyof Config>([
-  'port', 'statementTimeoutMs', 'poolSize', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue', 'heavyVertices', 'linkTtlSeconds',
+  'port', 'statementTimeoutMs', 'poolSize', 'workers', 'deadlineMs', 'requestTimeoutMs', 'headersTimeoutMs', 'heavyConcurrency', 'heavyQueue', 'heavyVertices', 'linkTtlSeconds',
 ]);
 /** Keys read as a finite decimal number. */
 const NUMBER_KEYS = new Set<keyof Config>(['heavyAreaDeg2']);
+
+/** A configuration as the environment variables that give it (a `serve` worker process receives its primary's so). */
+export function configEnv(config: Readonly<Config>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, name] of Object.entries(ENV_KEYS) as [keyof Config, string][]) if (config[key] !== undefined) env[name] = String(config[key]);
+  return env;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

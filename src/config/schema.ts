@@ -41,6 +41,12 @@ export const ConfigSchema = Type.Object({
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'REDIS_URL: quota counters shared by every node in Redis instead of the database' })),
   statementTimeoutMs: Type.Integer({ minimum: 100, default: 15000, description: 'TERROIR_STATEMENT_TIMEOUT_MS (PostgreSQL only)' }),
   poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'TERROIR_POOL_SIZE (PostgreSQL only)' }),
+  workers: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 1,
+    description: 'TERROIR_WORKERS: HTTP worker processes behind the one port (PostgreSQL only: the embedded database belongs to one process); each has its own pool of TERROIR_POOL_SIZE connections',
+  }),
   demo: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
     default: 'auto',
     description: 'TERROIR_DEMO: `auto` generates the synthetic demo territory on an empty database at start; `off` never does (production)',
