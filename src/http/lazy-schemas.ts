@@ -30,15 +30,21 @@ type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaCont
 const ajvCompiler = require('@fastify/ajv-compiler') as () => ValidatorFactory;
 const { SerializerSelector } = require('@fastify/fast-json-stringify-compiler') as { SerializerSelector: () => SerializerFactory };
 
-/** A validator that compiles on its first call; ajv's `errors` are copied where Fastify reads them. */
-function lazyValidator(compile: () => Validate, pending: Set<() => void>): Validate {
-  let real: Validate | undefined;
+/** `compile` run once, on the first call of the returned function; listed in `pending` until then. */
+function once<T>(compile: () => T, pending: Set<() => void>): () => T {
+  let real: T | undefined;
   const ensure = () => {
     real ??= compile();
     pending.delete(ensure);
     return real;
   };
   pending.add(ensure);
+  return ensure;
+}
+
+/** A validator that compiles on its first call; ajv's `errors` are copied where Fastify reads them. */
+function lazyValidator(compile: () => Validate, pending: Set<() => void>): Validate {
+  const ensure = once(compile, pending);
   const validate: Validate = (data, context) => {
     const v = ensure();
     // Fastify passes the parent object when the validator says it is ajv's (`schemaEnv`): ajv can then
@@ -52,13 +58,7 @@ function lazyValidator(compile: () => Validate, pending: Set<() => void>): Valid
 }
 
 function lazySerializer(compile: () => Serialize, pending: Set<() => void>): Serialize {
-  let real: Serialize | undefined;
-  const ensure = () => {
-    real ??= compile();
-    pending.delete(ensure);
-    return real;
-  };
-  pending.add(ensure);
+  const ensure = once(compile, pending);
   return (data) => ensure()(data);
 }
 
