@@ -1,7 +1,7 @@
 /**
  * What OGC API Features and vector tiles read of a layer, derived from its definition (never
  * declared again): the queryables (OGC API Features Part 3: the properties a client may filter on,
- * each a column compared as stored), the schema of a feature's properties (Part 5, "returnables"),
+ * each compared as served), the schema of a feature's properties (Part 5, "returnables"),
  * and the properties a vector tile carries.
  */
 import { INPUT_GEOM, type LayerProperty } from './sql.ts';
@@ -26,17 +26,16 @@ function geometrySchema(layer: LayerDescriptor): JsonSchema {
   return { title: layer.geometry.name, 'x-ogc-role': 'primary-geometry', format: `geometry-${layer.geometry.type.toLowerCase()}`, $ref: GEOJSON_SCHEMA[layer.geometry.type] };
 }
 
-/** A property served as its stored column, unchanged: comparable in SQL as the client sees it. */
-function isPlainColumn(layer: LayerDescriptor, p: LayerProperty): boolean {
-  return layer.columns.some((c) => p.sql === `t."${c.name}"`);
-}
-
-/** OGC API Features Part 3 queryables: the plain-column properties and the geometry. */
-export function queryables(layer: LayerDescriptor, id = `${layer.id}/queryables`): JsonSchema {
+/**
+ * OGC API Features Part 3 queryables, as /ogc serves them (src/ogc/plugin.ts) and as its CQL2 and
+ * property filters compare them (src/ogc/queryables.ts): every served property that does not read
+ * a request's geometry, typed as served (compared as the client sees it), and the geometry.
+ */
+export function queryables(layer: LayerDescriptor, id = `${layer.id}/queryables`, title = layer.title): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
-  for (const p of layer.properties) if (isPlainColumn(layer, p)) properties[p.name] = propertySchemaOf(p);
+  for (const p of tileProperties(layer)) properties[p.name] = { title: p.name, type: p.type satisfies PropertyType };
   properties[layer.geometry.name] = geometrySchema(layer);
-  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, type: 'object', title: layer.title, properties, additionalProperties: false };
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, type: 'object', title, properties, additionalProperties: false };
 }
 
 /** The schema of a feature's properties as answered, in the answer's order, and its geometry. */

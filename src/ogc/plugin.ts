@@ -15,12 +15,13 @@ import { invalidParam, notFound } from '../http/problems.ts';
 import { CRS84, CRS_URIS, crsParam } from './crs.ts';
 import type { Collection, Collections } from './collections.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import { queryables } from '../catalog/ogc.ts';
 import { isPublic, scopesOf as scopesOfRule, type AccessRule } from '../auth/access.ts';
 import { describeRule, itemsRule, restrictedRoutes, territoryBound } from './routes-access.ts';
 import { escapeHtml, linkList, page, svgMap } from './html.ts';
 import { fetchItem, fetchItems, itemsRequest, single, type ItemsFormat, type Query } from './items.ts';
 import { openApiDocument } from './openapi.ts';
-import { queryablesDocument, queryablesOf } from './queryables.ts';
+import { queryablesOf } from './queryables.ts';
 
 export interface OgcOptions {
   collections: Collections;
@@ -230,7 +231,7 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
     const q = req.query as Query;
     onlyF(q);
     const c = await resolve(req);
-    const doc = queryablesDocument(c.layer, `${baseUrl(req)}/collections/${c.id}/queryables`, c.title);
+    const doc = queryables(c.layer, `${baseUrl(req)}/collections/${c.id}/queryables`, c.title);
     if (negotiate(req, q) === 'html') {
       const rows = Object.entries(doc.properties as Record<string, { type?: string; format?: string }>).map(([n, p]) => `<tr><td>${escapeHtml(n)}</td><td>${escapeHtml(p.type ?? p.format)}</td></tr>`);
       return sendHtml(reply, page(`Queryables of ${c.id}`, `<table><tr><th>name</th><th>type</th></tr>${rows.join('')}</table>`));

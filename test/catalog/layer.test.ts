@@ -133,19 +133,23 @@ test('a definition that cannot be served or loaded is refused when it is defined
   assert.throws(() => new Catalog([defineLayer(spec()), defineLayer(spec())]), /defined twice/);
 });
 
-test('OGC: queryables are the plain columns and the geometry; the schema lists every property in order; tiles leave out what needs a request geometry', () => {
+test('OGC: queryables are the served properties but those reading a request geometry, typed as served, and the geometry; the schema lists every property in order; tiles leave out what needs a request geometry', () => {
   const l = defineLayer(spec());
   const q = queryables(l);
-  assert.deepEqual(Object.keys(q.properties as object), ['libelle', 'the_geom']);
+  assert.deepEqual(Object.keys(q.properties as object), ['code', 'libelle', 'surface', 'label', 'the_geom']);
+  assert.deepEqual((q.properties as Record<string, unknown>).surface, { title: 'surface', type: 'string' }, 'compared as served: a number answered as text is text');
   assert.equal((q.properties as Record<string, { $ref?: string }>).the_geom.$ref, 'https://geojson.org/schema/MultiPolygon.json');
   assert.equal(q.additionalProperties, false);
+  assert.deepEqual([q.$id, q.title], ['test.zone/queryables', 'Zones']);
   const s = propertySchema(l);
   assert.deepEqual(Object.keys(s.properties as object), ['code', 'libelle', 'surface', 'label', 'inside', 'the_geom']);
   assert.deepEqual((s.properties as Record<string, { type: string[] }>).surface.type, ['string', 'null']);
   assert.deepEqual(tileProperties(l).map((p) => p.name), ['code', 'libelle', 'surface', 'label']);
   const parcelle = CATALOG.get('cadastre.parcelle');
   assert.deepEqual(Object.keys(queryables(parcelle).properties as object), [...parcelle.properties.map((p) => p.name), 'geom']);
-  assert.ok(!tileProperties(CATALOG.get('aoc.appellation-viticole')).some((p) => p.name === 'contains'));
+  const aoc = CATALOG.get('aoc.appellation-viticole');
+  assert.ok(!tileProperties(aoc).some((p) => p.name === 'contains'));
+  assert.ok(!('contains' in (queryables(aoc).properties as object)), 'a property of the request geometry is not queryable');
 });
 
 test('the catalogue: every layer with an access rule, every import target found by its id', () => {

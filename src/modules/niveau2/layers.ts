@@ -50,6 +50,12 @@ const idFrom = (...names: string[]) => (f: SourceFeature) => {
   throw new Error(`${names[0]} missing`);
 };
 
+/** Campaign and département of the delivery (its file name, else --annee and --option dep): the partition keys of both classes. */
+const DELIVERY_KEYS = {
+  campagne: integer({ hidden: true, from: (_f, ctx) => deliveryOf(ctx).campagne }),
+  departement: text({ hidden: true, from: (_f, ctx) => deliveryOf(ctx).departement }),
+};
+
 const common = {
   geometry: { type: 'MultiPolygon' },
   access: N2_ACCESS,
@@ -68,8 +74,7 @@ export const N2_ILOT = defineLayer({
   idColumn: 'id_ilot',
   featureId: { prefix: 'ilot' },
   fields: {
-    campagne: integer({ hidden: true, from: (_f, ctx) => deliveryOf(ctx).campagne }),
-    departement: text({ hidden: true, from: (_f, ctx) => deliveryOf(ctx).departement }),
+    ...DELIVERY_KEYS,
     id_ilot: bigint({ from: idFrom('ID_ILOT') }),
   },
   import: {
@@ -86,8 +91,7 @@ export const N2_PARCELLE_GRAPHIQUE = defineLayer({
   idColumn: 'id_parcelle',
   featureId: { prefix: 'parcelle' },
   fields: {
-    campagne: integer({ hidden: true, from: (_f, ctx) => deliveryOf(ctx).campagne }),
-    departement: text({ hidden: true, from: (_f, ctx) => deliveryOf(ctx).departement }),
+    ...DELIVERY_KEYS,
     id_parcelle: bigint({ from: idFrom('ID_PARCELLE', 'ID_PARCEL') }),
   },
   import: {
