@@ -214,6 +214,8 @@ test(`${BACKEND}: /api/doc declares the bearer and apikey schemes on every route
   for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { security?: object[]; description?: string }>>)) {
     for (const [method, op] of Object.entries(ops)) {
       assert.ok(op.security, `${method} ${path} has security`);
+      // Both schemes on every operation: the key as Bearer, or as apikey (API Carto clients).
+      for (const scheme of ['bearer', 'apikey']) assert.ok(op.security.some((s) => scheme in s), `${method} ${path} declares ${scheme}`);
       const optional = op.security.some((s) => Object.keys(s).length === 0);
       const niveau2 = path.startsWith('/api/niveau2/') && !(path === '/api/niveau2/campagnes' && method === 'get');
       if (path.startsWith('/api/acces/') || path.startsWith('/api/admin/') || path.startsWith('/api/v1/territoires') || path === '/api/statistiques/bio' || niveau2) {

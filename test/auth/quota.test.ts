@@ -107,6 +107,23 @@ for (const store of ['database', 'redis'] as const) {
       assert.equal(keyed.statusCode, 200);
     });
 
+    test('a store that does not answer: a key is refused with a 503 (its quota is not waived), an anonymous caller is let through', async () => {
+      const store = t.app.quotaStore;
+      const hit = store.hit;
+      store.hit = () => Promise.reject(new Error('store down'));
+      try {
+        const res = await call(t.world.bureau.key);
+        assert.match(assertProblem(res, 503).detail, /quota store does not answer/);
+        assertProblem(await t.app.inject({ url: '/api/acces/commune/29158', headers: bearer(t.world.bureau.key) }), 503);
+        const anon = await t.app.inject({ url: '/api/codes-postaux/communes/29760', remoteAddress: randomIp() });
+        assert.equal(anon.statusCode, 200);
+        assert.equal(anon.headers.ratelimit, undefined);
+      } finally {
+        store.hit = hit;
+      }
+      assert.equal((await call(t.world.bureau.key)).statusCode, 200, 'back when the store answers');
+    });
+
     test('counting is atomic: 40 concurrent requests on a quota of 25 give exactly 25 answers', async () => {
       const { key } = await issueKey(t.db, { organisation: t.world.bureau.id, scopes: ['cartobio:territoires'], quota: '25/day' });
       const answers = await Promise.all(Array.from({ length: 40 }, () => call(key)));
