@@ -40,6 +40,19 @@ test(`${BACKEND}: 1,000 wrong keys in a row are all 401 and slowed; no key mater
           : fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apikey: key, name: 'x' }) });
     return req.then(async (r) => ({ status: r.status, body: await r.text(), headers: JSON.stringify([...r.headers]), ms: performance.now() - t0 }));
   };
+  // A kept-alive connection that the node closes after its 5 s idle timeout, just as the client
+  // reuses it, fails with a reset before any answer (on a loaded machine the client's own timer runs
+  // late): any HTTP client retries such a request (RFC 9110 §9.3.1 for idempotent ones; these only
+  // ever get a 401). Retried once, counted, and the count bounded below, so a node that really drops
+  // connections still fails the test.
+  let resets = 0;
+  const sendOnce = send;
+  const sendRetrying = (key: string, i: number): ReturnType<typeof send> =>
+    sendOnce(key, i).catch((e: Error & { cause?: { code?: string } }) => {
+      if (!['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(e.cause?.code ?? '')) throw e;
+      resets++;
+      return sendOnce(key, i);
+    });
   // A route's first request compiles its schemas and warms the code (src/http/lazy-schemas.ts): done
   // with the valid key first (GET, and a POST refused for its body), so that what is timed below is
   // the answer to a wrong key, not the first request of a route on a loaded machine.
@@ -55,9 +68,10 @@ test(`${BACKEND}: 1,000 wrong keys in a row are all 401 and slowed; no key mater
   // Then the rest, 200 at a time.
   const answers = [...first];
   const t0 = performance.now();
-  for (let i = FREE_FAILURES; i < wrong.length; i += 200) answers.push(...(await Promise.all(wrong.slice(i, i + 200).map((k, j) => send(k, i + j)))));
+  for (let i = FREE_FAILURES; i < wrong.length; i += 200) answers.push(...(await Promise.all(wrong.slice(i, i + 200).map((k, j) => sendRetrying(k, i + j)))));
   const seconds = (performance.now() - t0) / 1000;
   assert.equal(answers.length, 1000);
+  assert.ok(resets <= 10, `${resets} of the 995 requests met a reset connection`);
   assert.deepEqual([...new Set(answers.map((a) => a.status))], [401]);
   for (const a of answers) assert.match(a.body, /"status":401/);
   const late = answers.slice(500).map((a) => a.ms).sort((x, y) => x - y);
