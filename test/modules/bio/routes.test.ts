@@ -196,3 +196,15 @@ test('synthesis as CSV (format=csv or Accept: text/csv), a commune\'s, and refus
   assert.match(accept.body, /\r\n2019,Total,,3,/);
   assertProblem(await get('/api/v1/territoires/epci/200000001/synthese', t.world.penmarch.key), 403);
 });
+
+test('the OpenAPI document says it: a parcel touching the territory is returned whole, each parcel once', async () => {
+  const doc = (await t.app.inject({ method: 'GET', url: '/api/doc' })).json() as { paths: Record<string, Record<string, { description?: string }>> };
+  const ops = Object.entries(doc.paths)
+    .filter(([path]) => path.startsWith('/api/v1/territoires') && !path.endsWith('/synthese'))
+    .flatMap(([path, o]) => Object.entries(o).map(([method, op]) => ({ at: `${method} ${path}`, text: op.description ?? '' })));
+  assert.deepEqual(ops.map((o) => o.at).sort(), [
+    'get /api/v1/territoires/conventionnel/epci/{siren}', 'get /api/v1/territoires/conventionnel/insee/{code}', 'get /api/v1/territoires/epci/{siren}', 'get /api/v1/territoires/insee/{code}',
+    'put /api/v1/territoires', 'put /api/v1/territoires/conventionnel/',
+  ]);
+  for (const op of ops) assert.match(op.text, /touches the territory is answered whole \(not clipped\), each parcel once/, op.at);
+});
