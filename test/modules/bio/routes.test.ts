@@ -208,3 +208,12 @@ test('the OpenAPI document says it: a parcel touching the territory is returned 
   ]);
   for (const op of ops) assert.match(op.text, /touches the territory is answered whole \(not clipped\), each parcel once/, op.at);
 });
+
+test('the default millésime is the latest campaign complete on the day (after 30 June of the next year), not the latest loaded', async () => {
+  const { resolveMillesime } = await import('../../../src/modules/bio/territoire.ts');
+  // Loaded here: 2019, 2021, 2023.
+  assert.equal(await resolveMillesime(t.db, undefined, 'query', new Date('2024-06-30T23:59:59Z')), 2021, '2023 is not complete before 1 July 2024');
+  assert.equal(await resolveMillesime(t.db, undefined, 'query', new Date('2024-07-01T00:00:00Z')), 2023);
+  assert.equal(await resolveMillesime(t.db, 2023, 'query', new Date('2024-01-01T00:00:00Z')), 2023, 'a campaign asked is served even before it is complete');
+  await assert.rejects(resolveMillesime(t.db, undefined, 'query', new Date('2020-01-01T00:00:00Z')), /no complete campaign is loaded \(loaded: 2023, 2021, 2019\)/);
+});
