@@ -217,3 +217,17 @@ test('the default millésime is the latest campaign complete on the day (after 3
   assert.equal(await resolveMillesime(t.db, 2023, 'query', new Date('2024-01-01T00:00:00Z')), 2023, 'a campaign asked is served even before it is complete');
   await assert.rejects(resolveMillesime(t.db, undefined, 'query', new Date('2020-01-01T00:00:00Z')), /no complete campaign is loaded \(loaded: 2023, 2021, 2019\)/);
 });
+
+test('an EPCI with a member commune lacking its contour: 503 naming it, never a partial answer', async () => {
+  const [saved] = await t.db.query<{ g: string }>("SELECT geom::text AS g FROM limites_commune WHERE code = '29001'");
+  await t.db.query("UPDATE limites_commune SET geom = NULL WHERE code = '29001'");
+  try {
+    const res = await get('/api/v1/territoires/epci/200000001', t.world.ssp.key);
+    const p = assertProblem(res, 503);
+    assert.match(p.detail, /EPCI 200000001: communes 29001 have no contour loaded/);
+    assert.doesNotMatch(res.body, /codeculture/);
+  } finally {
+    await t.db.query("UPDATE limites_commune SET geom = $1::geometry WHERE code = '29001'", [saved.g]);
+  }
+  assert.equal((await get('/api/v1/territoires/epci/200000001', t.world.ssp.key)).statusCode, 200);
+});
