@@ -95,6 +95,13 @@ export async function territoiresRoutes(app: FastifyInstance): Promise<void> {
       done(invalidParam('body', `not valid JSON (${(e as Error).message})`, 'body'));
     }
   });
+  // Every upload parser reads at most UPLOAD_LIMITS.maxBytes (the routes' bodyLimit); a larger body
+  // is Fastify's 413 "Request body is too large", answered here as the 400 naming the body that the
+  // other bad uploads get. Anything else goes on to the service's error handler (thrown to the parent).
+  app.setErrorHandler((err: Error & { code?: string }) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw invalidParam('body', `larger than ${UPLOAD_LIMITS.maxBytes} bytes`, 'body');
+    throw err;
+  });
   app.addContentTypeParser('*', (req, _payload, done) =>
     done(invalidParam('body', `Content-Type ${req.headers['content-type']}: expected GeoJSON (application/json, application/geo+json) or a zipped Shapefile (${ZIP_TYPES.slice(0, 3).join(', ')})`, 'body')),
   );
@@ -198,7 +205,7 @@ export async function territoiresRoutes(app: FastifyInstance): Promise<void> {
             ...schema(title('an uploaded contour'), undefined, { ...q, ...uploadQuery }, synth),
             consumes: ['application/json', 'application/geo+json', ...ZIP_TYPES.slice(0, 3)],
           },
-          bodyLimit: UPLOAD_LIMITS.maxBytes * 3,
+          bodyLimit: UPLOAD_LIMITS.maxBytes,
           config: { access: accessOf(bio, TERRITORY.contour), bio },
           preValidation: readUpload,
         },

@@ -5,12 +5,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importFiles } from '../../../src/import/engine.ts';
 import { bioParcelleTarget } from '../../../src/modules/bio/layers.ts';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.ts';
 import { seedUnits } from '../../auth/helpers.ts';
+import { tempDir } from '../../import/helpers.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/bio/${name}`, import.meta.url));
 
@@ -86,4 +89,29 @@ test('CartoBio GeoJSON export (the sample that failed with "numero is missing")'
   assert.deepEqual(r, [{ conversion: 'AB?', n: 110 }], "'BIO' and empty levels are AB? (organic, year not known)");
   const [one] = await t.db.query<Row>(`SELECT cle_source, code_culture, code_cpf, label_culture FROM bio_parcelle WHERE cle_source = 'cartobio:082000001:1.1'`);
   assert.deepEqual(one, { cle_source: 'cartobio:082000001:1.1', code_culture: 'VRC', code_cpf: '01.21.12', label_culture: 'Vigne : raisins de cuve' });
+});
+
+test('the area is computed in the legal projection of where the parcel lies: Lambert-93, Antilles, Guyane, Réunion, Mayotte', async () => {
+  const tmp = tempDir('terroir-bio-legal-');
+  try {
+    const at: [string, number, number, number][] = [
+      ['1.1', -4.45, 47.75, 2154], ['1.2', -61.05, 14.65, 5490], ['1.3', -52.35, 4.9, 2972], ['1.4', 55.45, -21.1, 2975], ['1.5', 45.15, -12.8, 4471],
+    ];
+    const file = join(tmp.dir, 'outre-mer.geojson');
+    const sq = (x: number, y: number) => ({ type: 'Polygon', coordinates: [[[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]] });
+    writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: at.map(([id, x, y]) => ({ type: 'Feature', id, properties: { culture_type: ['PPH'], niveau_conversion: 'AB' }, geometry: sq(x, y) })) }));
+    await importFiles(t.db, bioParcelleTarget, [file], { campagne: 2024, options: { exploitation: '097000001' } });
+    for (const [id, , , srid] of at) {
+      const [r] = await t.db.query<{ ha: number; legal: number; l93: number }>(
+        `SELECT surface_ha AS ha, round((ST_Area(ST_Transform(geom, $2::int)) / 1e4)::numeric, 4)::float8 AS legal, round((ST_Area(ST_Transform(geom, 2154)) / 1e4)::numeric, 4)::float8 AS l93
+         FROM bio_parcelle WHERE cle_source = $1`,
+        [`cartobio:097000001:${id}`, srid],
+      );
+      assert.ok(r, `parcel ${id} loaded`);
+      assert.equal(r.ha, r.legal, `parcel ${id}: the area in EPSG:${srid}`);
+      if (srid !== 2154) assert.ok(Math.abs(r.ha - r.l93) > 0.5, `parcel ${id}: not the Lambert-93 area (${r.ha} vs ${r.l93})`);
+    }
+  } finally {
+    tmp.cleanup();
+  }
 });

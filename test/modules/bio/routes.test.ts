@@ -196,3 +196,38 @@ test('synthesis as CSV (format=csv or Accept: text/csv), a commune\'s, and refus
   assert.match(accept.body, /\r\n2019,Total,,3,/);
   assertProblem(await get('/api/v1/territoires/epci/200000001/synthese', t.world.penmarch.key), 403);
 });
+
+test('the OpenAPI document says it: a parcel touching the territory is returned whole, each parcel once', async () => {
+  const doc = (await t.app.inject({ method: 'GET', url: '/api/doc' })).json() as { paths: Record<string, Record<string, { description?: string }>> };
+  const ops = Object.entries(doc.paths)
+    .filter(([path]) => path.startsWith('/api/v1/territoires') && !path.endsWith('/synthese'))
+    .flatMap(([path, o]) => Object.entries(o).map(([method, op]) => ({ at: `${method} ${path}`, text: op.description ?? '' })));
+  assert.deepEqual(ops.map((o) => o.at).sort(), [
+    'get /api/v1/territoires/conventionnel/epci/{siren}', 'get /api/v1/territoires/conventionnel/insee/{code}', 'get /api/v1/territoires/epci/{siren}', 'get /api/v1/territoires/insee/{code}',
+    'put /api/v1/territoires', 'put /api/v1/territoires/conventionnel/',
+  ]);
+  for (const op of ops) assert.match(op.text, /touches the territory is answered whole \(not clipped\), each parcel once/, op.at);
+});
+
+test('the default millésime is the latest campaign complete on the day (after 30 June of the next year), not the latest loaded', async () => {
+  const { resolveMillesime } = await import('../../../src/modules/bio/territoire.ts');
+  // Loaded here: 2019, 2021, 2023.
+  assert.equal(await resolveMillesime(t.db, undefined, 'query', new Date('2024-06-30T23:59:59Z')), 2021, '2023 is not complete before 1 July 2024');
+  assert.equal(await resolveMillesime(t.db, undefined, 'query', new Date('2024-07-01T00:00:00Z')), 2023);
+  assert.equal(await resolveMillesime(t.db, 2023, 'query', new Date('2024-01-01T00:00:00Z')), 2023, 'a campaign asked is served even before it is complete');
+  await assert.rejects(resolveMillesime(t.db, undefined, 'query', new Date('2020-01-01T00:00:00Z')), /no complete campaign is loaded \(loaded: 2023, 2021, 2019\)/);
+});
+
+test('an EPCI with a member commune lacking its contour: 503 naming it, never a partial answer', async () => {
+  const [saved] = await t.db.query<{ g: string }>("SELECT geom::text AS g FROM limites_commune WHERE code = '29001'");
+  await t.db.query("UPDATE limites_commune SET geom = NULL WHERE code = '29001'");
+  try {
+    const res = await get('/api/v1/territoires/epci/200000001', t.world.ssp.key);
+    const p = assertProblem(res, 503);
+    assert.match(p.detail, /EPCI 200000001: communes 29001 have no contour loaded/);
+    assert.doesNotMatch(res.body, /codeculture/);
+  } finally {
+    await t.db.query("UPDATE limites_commune SET geom = $1::geometry WHERE code = '29001'", [saved.g]);
+  }
+  assert.equal((await get('/api/v1/territoires/epci/200000001', t.world.ssp.key)).statusCode, 200);
+});

@@ -13,7 +13,7 @@ import { readZipUpload, ZipRefused } from '../../../src/import/readers/zip.ts';
 import { assertProblem } from '../../helpers/app.ts';
 import { tempDir, writeShapefile } from '../../import/helpers.ts';
 import { zipStored } from '../../fetch/zip.ts';
-import { auth, bioApp, type BioApp } from './helpers.ts';
+import { auditCount, auth, bioApp, type BioApp } from './helpers.ts';
 
 let t: BioApp;
 const tmp = tempDir('terroir-bio-up-');
@@ -79,6 +79,15 @@ test('GeoJSON contour (geometry, Feature, FeatureCollection; application/json or
   assert.match(audit.territory, /^\{"geom":\{"coordinates":/, 'the uploaded contour is what is audited');
 });
 
+test('one audit row per PUT call: an answer, a bad upload, a refusal', async () => {
+  const before = await auditCount(t);
+  assert.equal((await put(JSON.stringify(INSIDE), 'application/json')).statusCode, 200);
+  assertProblem(await put('contour please', 'text/plain'), 400, 'body');
+  assertProblem(await put(JSON.stringify(OUTSIDE), 'application/json'), 403);
+  assert.equal((await put(JSON.stringify(INSIDE), 'application/json', t.world.penmarch.key, '', '/api/v1/territoires/synthese')).statusCode, 200);
+  assert.equal(await auditCount(t), before + 4);
+});
+
 test('a contour reaching outside the territory: 403 naming the part outside, nothing about parcels', async () => {
   const res = await put(JSON.stringify(OUTSIDE), 'application/json');
   const body = assertProblem(res, 403);
@@ -126,13 +135,17 @@ test('bad uploads: 400 naming the part', async () => {
     ['no .shx', await shapefileZip(ring, { drop: ['shx'] }), 'application/zip', /no \.shx/],
     ['no .shp', await shapefileZip(ring, { drop: ['shp'] }), 'application/zip', /no \.shp/],
     ['lines', await shapefileZip(ring, { shapeType: 3 }), 'application/zip', /LineString is not a contour/],
+    ['points', await shapefileZip(ring, { shapeType: 1 }), 'application/zip', /record 1: a Point is not a contour/],
     ['point', JSON.stringify({ type: 'Point', coordinates: [-4.4, 47.8] }), 'application/json', /Point is not a contour/],
     ['line', JSON.stringify({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[-4.4, 47.8], [-4.3, 47.8]] } }), 'application/json', /LineString is not a contour/],
     ['empty collection', JSON.stringify({ type: 'FeatureCollection', features: [] }), 'application/json', /no features/],
     ['bad JSON', '{"type":', 'application/geo+json', /not valid JSON/],
     ['unknown crs member', JSON.stringify({ ...INSIDE, crs: { type: 'name', properties: { name: 'foo' } } }), 'application/json', /crs member/, 'crs'],
     ['too many vertices', JSON.stringify({ type: 'Polygon', coordinates: [[...Array.from({ length: 50_001 }, (_, i) => [-4.45 + 0.05 * Math.cos(i / 8000), 47.8 + 0.05 * Math.sin(i / 8000)]), [-4.4, 47.8]]] }), 'application/json', /more than 50000 vertices/],
-    ['too large', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(21 * 1024 * 1024)]), 'application/zip', /larger than/],
+    ['too large', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(21 * 1024 * 1024)]), 'application/zip', /larger than 20971520 bytes/],
+    // GeoJSON is held to the same 20 MB, whatever its vertex count (here a large property).
+    ['GeoJSON too large', JSON.stringify({ type: 'Feature', properties: { note: 'x'.repeat(21 * 1024 * 1024) }, geometry: INSIDE }), 'application/json', /larger than 20971520 bytes/],
+    ['GeoJSON too large (geo+json)', JSON.stringify({ type: 'Feature', properties: { note: 'x'.repeat(21 * 1024 * 1024) }, geometry: INSIDE }), 'application/geo+json', /larger than 20971520 bytes/],
   ];
   for (const [what, body, type, detail, param] of cases) {
     const res = await put(body, type, t.world.ssp.key);
@@ -153,6 +166,14 @@ test('zip bombs and path traversal are refused before anything is inflated', asy
   const chunks: Buffer[] = [];
   for await (const c of z.outputStream) chunks.push(c as Buffer);
   assert.match(assertProblem(await put(Buffer.concat(chunks), 'application/zip', t.world.ssp.key), 400, 'body').detail, /compression ratio above 100/);
+  // Two members declaring 60 MB each (ratio 60, under the ratio limit): 120 MB in all, over the 100 MB
+  // total. Their central directory entries say deflated, 60 MB inflated; the data is never inflated.
+  const declared = zipStored([{ name: 'contour.shp', data: Buffer.alloc(700_000, 1) }, { name: 'contour.dbf', data: Buffer.alloc(700_000, 2) }]);
+  for (let at = declared.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at >= 0; at = declared.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)) {
+    declared.writeUInt16LE(8, at + 10); // deflate
+    declared.writeUInt32LE(60 * 1024 * 1024, at + 24); // uncompressed size
+  }
+  assert.match(assertProblem(await put(declared, 'application/zip', t.world.ssp.key), 400, 'body').detail, /members inflate to more than 104857600 bytes/);
 });
 
 test('readZipUpload: entry count, total size, ratio and traversal limits on their own', async () => {
