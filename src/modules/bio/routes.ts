@@ -199,7 +199,7 @@ export async function territoiresRoutes(app: FastifyInstance): Promise<void> {
       app.get(`${base}/epci/:siren${suffix}`, { schema: schema(title('an EPCI'), SIREN, q, synth), config: { access: accessOf(bio, TERRITORY.epci), bio } }, handler);
       app.get(`${base}/insee/:code${suffix}`, { schema: schema(title('a commune'), INSEE, q, synth), config: { access: accessOf(bio, TERRITORY.insee), bio } }, handler);
       app.put(
-        `${base}${synth ? '/synthese' : '/'}`,
+        synth ? `${base}/synthese` : base || '/', // '/conventionnel', not '/conventionnel/', in the OpenAPI
         {
           schema: {
             ...schema(title('an uploaded contour'), undefined, { ...q, ...uploadQuery }, synth),

@@ -204,7 +204,7 @@ test('the OpenAPI document says it: a parcel touching the territory is returned 
     .flatMap(([path, o]) => Object.entries(o).map(([method, op]) => ({ at: `${method} ${path}`, text: op.description ?? '' })));
   assert.deepEqual(ops.map((o) => o.at).sort(), [
     'get /api/v1/territoires/conventionnel/epci/{siren}', 'get /api/v1/territoires/conventionnel/insee/{code}', 'get /api/v1/territoires/epci/{siren}', 'get /api/v1/territoires/insee/{code}',
-    'put /api/v1/territoires', 'put /api/v1/territoires/conventionnel/',
+    'put /api/v1/territoires', 'put /api/v1/territoires/conventionnel',
   ]);
   for (const op of ops) assert.match(op.text, /touches the territory is answered whole \(not clipped\), each parcel once/, op.at);
 });
