@@ -29,7 +29,7 @@ export async function checkLayerTable(db: Queryable, layer: LayerDescriptor): Pr
 }
 
 /** The differences between a definition's stored columns (a layer's, or a table's without geometry: table.ts) and its table. */
-export async function checkColumns(db: Queryable, def: { table: string; columns: readonly StoredColumn[] }): Promise<string[]> {
+export async function checkColumns(db: Queryable, def: { table: string; columns: readonly StoredColumn[]; partitionedBy?: readonly string[] }): Promise<string[]> {
   const layer = def;
   const rows = await db.query<{ column_name: string; data_type: string; udt_name: string }>(
     `SELECT column_name, data_type, udt_name FROM information_schema.columns
@@ -46,5 +46,27 @@ export async function checkColumns(db: Queryable, def: { table: string; columns:
   }
   const declared = new Set(layer.columns.map((c) => c.name));
   for (const [name, t] of actual) if (!declared.has(name)) problems.push(`${layer.table}.${name}: ${t} in the table, not declared`);
-  return problems;
+  return [...problems, ...(await checkPartitionKeys(db, def))];
+}
+
+/**
+ * The partition key a definition declares (`partitionedBy`: what queries constrain when they know it, and
+ * what the table will be LIST-partitioned by past one machine) must be stored columns that lead an index
+ * of the table together (in any order), so that a query constraining them is an index scan today. A view
+ * is not checked: its tables carry the indexes.
+ */
+async function checkPartitionKeys(db: Queryable, def: { table: string; partitionedBy?: readonly string[] }): Promise<string[]> {
+  const keys = def.partitionedBy ?? [];
+  if (!keys.length) return [];
+  const [kind] = await db.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE oid = to_regclass($1)`, [def.table]);
+  if (kind?.relkind === 'v') return [];
+  const indexes = await db.query<{ cols: string[] }>(
+    `SELECT array_agg(a.attname::text ORDER BY k.n) AS cols
+     FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+     WHERE i.indrelid = to_regclass($1) GROUP BY i.indexrelid`,
+    [def.table],
+  );
+  const led = indexes.some(({ cols }) => keys.every((k) => cols.slice(0, keys.length).includes(k)));
+  return led ? [] : [`${def.table}: no index led by its partition key (${keys.join(', ')})`];
 }

@@ -48,6 +48,8 @@ export interface CatalogTable {
   readonly access: AccessRule;
   readonly datasetColumn?: string;
   readonly campaignColumn?: string;
+  /** The partition key (checked against the table's indexes: check.ts). */
+  readonly partitionedBy?: readonly string[];
   /** Every stored column with its type, dataset column included. */
   readonly columns: readonly StoredColumn[];
   readonly attributes: readonly TableAttribute[];
@@ -83,6 +85,7 @@ export function defineTable(spec: TableSpec): CatalogTable {
     access: spec.access,
     datasetColumn,
     campaignColumn: spec.campaign,
+    partitionedBy: spec.partitionedBy,
     columns: Object.freeze(columns),
     attributes: Object.freeze(attributes),
     spec,

@@ -76,3 +76,26 @@ test(`${BACKEND}: a definition that disagrees with its table is told column by c
   ]);
   assert.deepEqual(await checkLayerTable(t.db, { ...layer, table: 'test_catalog_none' }), ['test_catalog_none: no such table or view']);
 });
+
+test(`${BACKEND}: a declared partition key must lead an index of its table, its columns in any order`, async () => {
+  await t.db.exec(`CREATE TABLE test_catalog_partition (dataset_id text NOT NULL, campagne integer, departement text, code text, geom geometry(MultiPolygon, 4326))`);
+  await t.db.exec(`CREATE INDEX test_catalog_partition_code ON test_catalog_partition (code, campagne, departement)`);
+  const layer = defineLayer({
+    id: 'test.partition',
+    title: 'Partition',
+    description: 'A layer partitioned by campaign and département.',
+    table: 'test_catalog_partition',
+    geometry: { type: 'MultiPolygon' },
+    idColumn: 'code',
+    featureId: { prefix: 'partition' },
+    access: 'public',
+    fields: { campagne: integer({ hidden: true }), departement: text({ hidden: true }), code: text() },
+    partitionedBy: ['campagne', 'departement'],
+  });
+  // An index holding the key after another column does not serve a query naming only the key.
+  assert.deepEqual(await checkLayerTable(t.db, layer), ['test_catalog_partition: no index led by its partition key (campagne, departement)']);
+  await t.db.exec(`CREATE INDEX test_catalog_partition_half ON test_catalog_partition (campagne, code)`);
+  assert.deepEqual(await checkLayerTable(t.db, layer), ['test_catalog_partition: no index led by its partition key (campagne, departement)'], 'half of the key is not the key');
+  await t.db.exec(`CREATE INDEX test_catalog_partition_key ON test_catalog_partition (departement, campagne, code)`);
+  assert.deepEqual(await checkLayerTable(t.db, layer), []);
+});
