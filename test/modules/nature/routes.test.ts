@@ -13,6 +13,8 @@ import { importFeatures, importWith } from '../../../src/import/engine.ts';
 import type { SourceFeature } from '../../../src/import/readers/feature.ts';
 import { NATURE_LAYERS } from '../../../src/modules/nature/layers.ts';
 import { writeFileSync } from 'node:fs';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
 import { join } from 'node:path';
 import { tempDir, writeShapefile } from '../../import/helpers.ts';
 
@@ -172,4 +174,25 @@ test(`${BACKEND}: an INPN shapefile in an overseas CRS (RGR92 / UTM 40S, La Réu
   } finally {
     tmp.cleanup();
   }
+});
+
+test(`${BACKEND}: every nature layer is an OGC collection with its items, and its vector tiles carry the sites`, async () => {
+  const ids = (await get('/ogc/collections?f=json')).json().collections.map((c: { id: string }) => c.id);
+  for (const n of NATURE_LAYERS) assert.ok(ids.includes(`nature-${n.route}`), `nature-${n.route} in ${ids}`);
+  const k = NATURE_LAYERS.findIndex((n) => n.kind === 'znieff2');
+  const items = await get('/ogc/collections/nature-znieff2/items?f=json');
+  assert.equal(items.statusCode, 200, items.body);
+  assert.equal(items.json().numberMatched, 3);
+  // The z13 tile holding the third site (its square starts at -3.8, 45 + k·0.1), decoded.
+  const [lon, lat, z] = [-3.795, 45.005 + k * 0.1, 13];
+  const x = Math.floor(((lon + 180) / 360) * 2 ** z);
+  const r = (lat * Math.PI) / 180;
+  const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * 2 ** z);
+  const tile = await get(`/tiles/nature-znieff2/${z}/${x}/${y}.mvt`);
+  assert.equal(tile.statusCode, 200, tile.body);
+  const vt = new VectorTile(new PbfReader(tile.rawPayload));
+  const layers = Object.values(vt.layers);
+  assert.equal(layers.length, 1);
+  const names = Array.from({ length: layers[0].length }, (_, i) => layers[0].feature(i).properties);
+  assert.ok(names.some((p) => Object.values(p).includes('Site znieff2 2')), JSON.stringify(names));
 });
