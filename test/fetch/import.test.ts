@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runImports } from '../../src/fetch/import-handoff.ts';
 import { runFetch, type FetchRunOptions } from '../../src/fetch/run.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
@@ -64,6 +65,23 @@ test('a zip member that would escape the folder is refused', async () => {
   await assert.rejects(runImports(t.db, r.importSteps, () => {}), /invalid relative path: \.\.\/evil\.shp|points outside the archive/);
   assert.ok(!existsSync(join(dest, 'gpu', 'evil.shp')));
   assert.ok(!existsSync(join(dest, 'evil.shp')));
+});
+
+test('nature: an INPN zipped shapefile is fetched from its address and imported into its layer', async () => {
+  // The committed ZNIEFF 1 fixture (Lambert-93, ID_MNHN/NOM/URL), zipped as the INPN publishes it.
+  const fixtures = fileURLToPath(new URL('../modules/nature/fixtures/', import.meta.url));
+  const parts = ['shp', 'shx', 'dbf', 'prj', 'cpg'].map((ext) => ({ name: `znieff1.${ext}`, data: readFileSync(join(fixtures, `znieff1.${ext}`)) }));
+  server.set('/docs/Shape/znieff1.zip', { body: zipStored(parts), contentType: 'application/zip' });
+  const r = await runFetch('nature', ['znieff1'], opts());
+  assert.deepEqual(r.importSteps.map((s) => [s.layer, s.files]), [['nature.znieff1', [join(dest, 'inpn/znieff1.zip')]]]);
+  lines.length = 0;
+  await runImports(t.db, r.importSteps, (l) => lines.push(l));
+  const rows = await t.db.query<{ id_mnhn: string; nom_site: string; dataset_id: string }>('SELECT id_mnhn, nom_site, dataset_id FROM nature_znieff1 ORDER BY id_mnhn');
+  assert.equal(rows.length, 3, lines.join('\n'));
+  assert.ok(rows.some((x) => x.id_mnhn === '530002533' && x.nom_site === "ÉTANG DE KERLOC'H"), JSON.stringify(rows));
+  assert.ok(rows.every((x) => x.dataset_id === 'nature.znieff1:znieff1.zip/znieff1.shp'), rows[0].dataset_id);
+  const [{ inside }] = await t.db.query<{ inside: boolean }>('SELECT bool_and(ST_X(ST_Centroid(geom)) BETWEEN -5.5 AND 8.5 AND ST_Y(ST_Centroid(geom)) BETWEEN 41 AND 51.5) AS inside FROM nature_znieff1');
+  assert.equal(inside, true, 'reprojected from Lambert-93 to WGS84');
 });
 
 const NO_LIMITES = existsSync(new URL('../../src/modules/limites-administratives/index.ts', import.meta.url))

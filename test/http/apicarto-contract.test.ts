@@ -5,7 +5,7 @@ import { testApp, type TestApp } from '../helpers/app.ts';
 /**
  * The API Carto routes Terroir re-implements, with their parameters, as listed in
  * ../shared/reference/apicarto.md (§6 cadastre, §7 codes postaux, §8 AOC, §9 GPU, §10 RPG,
- * §12 limites administratives). Written out here so the contract holds without ../shared.
+ * §11 nature, §12 limites administratives). Written out here so the contract holds without ../shared.
  */
 const PAGING = ['_limit', '_start'];
 const CADASTRE_COMMON = ['code_insee', 'code_dep', 'code_com', 'nom_com', 'geom', 'source_ign', ...PAGING];
@@ -32,6 +32,10 @@ const ROUTES: Route[] = [
   { path: '/api/gpu/all', methods: ['get'], params: ['geom'] },
   { path: '/api/rpg/v1', methods: ['get', 'post'], params: ['annee', 'geom', 'code_cultu', ...PAGING] },
   { path: '/api/rpg/v2', methods: ['get', 'post'], params: ['annee', 'geom', 'code_cultu', ...PAGING] },
+  ...['natura-habitat', 'natura-oiseaux'].map((l): Route => ({ path: `/api/nature/${l}`, methods: ['get', 'post'], params: ['geom', 'sitecode', 'sitename', ...PAGING] })),
+  ...['rnc', 'rnn', 'znieff1', 'znieff2', 'pn', 'pnr', 'rncf'].map(
+    (l): Route => ({ path: `/api/nature/${l}`, methods: ['get', 'post'], params: ['geom', 'id_mnhn', 'nom', ...PAGING] }),
+  ),
   ...['commune', 'departement', 'region'].map(
     (l): Route => ({ path: `/api/limites-administratives/${l}`, methods: ['get', 'post'], params: ['geom', 'lon', 'lat', ...PAGING] }),
   ),

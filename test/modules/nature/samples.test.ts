@@ -58,6 +58,10 @@ test(`${BACKEND}: the 3 real ZPS of Côtes-d'Armor (GeoJSON, SITECODE/SITENAME) 
     all.features.map((f: { properties: { sitecode: string; sitename: string } }) => [f.properties.sitecode, f.properties.sitename]),
     [['FR5310050', 'Baie de Saint-Brieuc - Est'], ['FR5310070', 'Tregor Goëlo'], ['FR5310095', "Cap d'Erquy-Cap Fréhel"]],
   );
+  // Every vertex of the file kept (1,138, 7,743 and 1,503: SOURCES.md), nothing simplified or repaired.
+  assert.equal(s.repaired, 0);
+  const vertices = await t.db.query<{ id_mnhn: string; n: number }>('SELECT id_mnhn, ST_NPoints(geom) AS n FROM nature_zps ORDER BY id_mnhn');
+  assert.deepEqual(vertices.map((v) => [v.id_mnhn, v.n]), [['FR5310050', 1138], ['FR5310070', 7743], ['FR5310095', 1503]]);
   const p = await inside('nature_zps', `id_mnhn = 'FR5310095'`);
   const hit = await get(`/api/nature/natura-oiseaux?geom=${encodeURIComponent(p)}`);
   assert.deepEqual(hit.features.map((f: { properties: { sitecode: string } }) => f.properties.sitecode), ['FR5310095']);
@@ -97,6 +101,9 @@ test(`${BACKEND}: the Parc national des Écrins shapefile (Lambert-93, nom/Surf_
   assert.equal(f.properties.nom, 'aa + coeur');
   assert.equal(f.properties.surf_off, 252608.74);
   assert.equal(f.geometry.coordinates[0].length, 2, 'the polygon and its hole');
+  // An outer ring of 8,832 vertices and a hole of 703 (SOURCES.md; ogr2ogr reads the same): both kept whole.
+  const [g] = await t.db.query<{ n: number; hole: number }>('SELECT ST_NPoints(ST_ExteriorRing(ST_GeometryN(geom, 1))) AS n, ST_NPoints(ST_InteriorRingN(ST_GeometryN(geom, 1), 1)) AS hole FROM nature_pn');
+  assert.deepEqual([g.n, g.hole], [8832, 703]);
   const p = await inside('nature_pn', 'true');
   assert.equal((await get(`/api/nature/pn?geom=${encodeURIComponent(p)}`)).totalFeatures, 1);
 });
@@ -105,9 +112,13 @@ test('the INPN attribute tables (SIC 2023-12, ZNIEFF 2) read with their exact co
   const sic = await readDbf(N('natura2000', 'inpn-sic-attributes-2023-12', 'sic.dbf'));
   assert.equal(sic.length, 1354);
   assert.deepEqual([sic[0].SITECODE, sic[0].SITENAME], ['FR1100795', 'Massif de Fontainebleau']);
+  assert.deepEqual(Object.keys(sic[0]), ['SITECODE', 'SITENAME']);
+  assert.deepEqual([sic[1353].SITECODE, sic[1353].SITENAME], ['FR7200668', 'La Vézère']);
+  assert.equal(new Set(sic.map((r) => r.SITECODE)).size, 1354, 'one row per site');
   const z2 = await readDbf(N('znieff', 'inpn-znieff2-attributes', 'znieff2.dbf'));
   assert.equal(z2.length, 2156);
   assert.ok(z2.some((r) => r.ID_MNHN === '240030651' && r.NOM === 'LA LOIRE ORLEANAISE'));
+  assert.deepEqual(Object.keys(z2[0]), ['ID_MNHN', 'ID_ORG', 'NOM', 'GENERATION']);
   // No .shp (Git LFS upstream): the import says so, nothing is loaded.
   await assert.rejects(importWith(t.db, target('nature.natura-habitat'), [N('natura2000', 'inpn-sic-attributes-2023-12', 'sic.dbf')]), /without its \.shp/);
 });
