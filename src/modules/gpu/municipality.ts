@@ -1,6 +1,8 @@
 /**
  * The `municipality` layer is derived: every commune whose contour the administrative units hold
- * (limites_commune, migration 0003, contours loaded by `terroir import`), with `is_rnu` computed at
+ * (limites_commune, migration 0003, contours loaded by `terroir import`) or, until its contour is
+ * loaded, that has a document of its own (partition `DU_<insee>`: a PLU, POS or carte communale covers
+ * the whole commune, so its perimeter is the commune's), with `is_rnu` computed at
  * query time from the loaded documents (see layers.ts). Rows that came from GPU answers (the
  * `gpu.municipality-apicarto` target) are kept as they are and win over derived ones.
  */
@@ -19,6 +21,13 @@ export interface RefreshOptions {
   onlyIfMissing?: boolean;
 }
 
+/**
+ * A commune's geometry: its contour, else the perimeter of its own document. A PLUi (`DU_<siren>`)
+ * covers several communes and cannot stand for one of them.
+ */
+const GEOM = `ST_Multi(coalesce(c.geom, (SELECT ST_Union(d.the_geom) FROM gpu_document d WHERE d.partition = 'DU_' || c.code AND d.the_geom IS NOT NULL)))`;
+const HAS_GEOM = `(c.geom IS NOT NULL OR EXISTS (SELECT 1 FROM gpu_document d WHERE d.partition = 'DU_' || c.code AND d.the_geom IS NOT NULL))`;
+
 const SHEET = `INSERT INTO terroir_dataset (id, layer, source, producer, licence, feature_count, details)
   VALUES ($1, 'gpu.municipality', 'limites_commune', 'IGN / INSEE (communes of the administrative units)', 'Licence Ouverte 2.0 (Etalab)',
           (SELECT count(*)::int FROM gpu_municipality WHERE dataset_id = $1), '{"derived": "is_rnu computed from the loaded documents"}'::jsonb)
@@ -36,8 +45,8 @@ export async function refreshMunicipalitiesOf(tx: Queryable, communes: string[])
   const [{ n }] = await tx.query<{ n: number }>(
     `WITH ins AS (
        INSERT INTO gpu_municipality (dataset_id, insee, name, is_rnu, is_deleted, is_coastline, the_geom)
-       SELECT $1, c.code, c.nom_m, NULL, false, NULL, ST_Multi(c.geom) FROM limites_commune c
-       WHERE c.code = ANY($2::text[]) AND c.geom IS NOT NULL
+       SELECT $1, c.code, c.nom_m, NULL, false, NULL, ${GEOM} FROM limites_commune c
+       WHERE c.code = ANY($2::text[]) AND ${HAS_GEOM}
          AND NOT EXISTS (SELECT 1 FROM gpu_municipality m WHERE m.insee = c.code AND m.dataset_id <> $1)
        RETURNING 1)
      SELECT count(*)::int AS n FROM ins`,
@@ -65,7 +74,7 @@ export async function refreshMunicipalities(db: Database, opts: RefreshOptions =
   if (!reg.t) return null;
   // Only communes not already published by a GPU answer: those rows carry the GPU's own flags.
   const candidates = `FROM limites_commune c
-    WHERE c.geom IS NOT NULL
+    WHERE ${HAS_GEOM}
       AND NOT EXISTS (SELECT 1 FROM gpu_municipality m WHERE m.insee = c.code AND m.dataset_id <> '${DERIVED_DATASET}')`;
   const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${candidates}`);
   if (n === 0) return null;
@@ -80,7 +89,7 @@ export async function refreshMunicipalities(db: Database, opts: RefreshOptions =
     const rows = await tx.query<{ n: number }>(
       `WITH ins AS (
          INSERT INTO gpu_municipality (dataset_id, insee, name, is_rnu, is_deleted, is_coastline, the_geom)
-         SELECT $1, c.code, c.nom_m, NULL, false, NULL, ST_Multi(c.geom) ${candidates}
+         SELECT $1, c.code, c.nom_m, NULL, false, NULL, ${GEOM} ${candidates}
          RETURNING 1)
        SELECT count(*)::int AS n FROM ins`,
       [DERIVED_DATASET],

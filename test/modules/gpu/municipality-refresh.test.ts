@@ -9,7 +9,7 @@ import { testApp, type TestApp } from '../../helpers/app.ts';
 import { BACKEND } from '../../helpers/db.ts';
 import { MODULES } from '../../../src/modules/index.ts';
 import { loadContours } from '../../../src/modules/limites-administratives/contours.ts';
-import { DERIVED_DATASET } from '../../../src/modules/gpu/municipality.ts';
+import { DERIVED_DATASET, refreshMunicipalities } from '../../../src/modules/gpu/municipality.ts';
 import { importFeatures } from '../../../src/import/engine.ts';
 import { IMPORT_TARGETS } from '../../helpers/catalog.ts';
 
@@ -68,4 +68,26 @@ test(`${BACKEND}: a GPU answer imported after the contours takes the derived row
   assert.equal(m.features[0].properties.is_coastline, true, 'the GPU answer');
   const [{ n }] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM gpu_municipality WHERE insee = $1 AND dataset_id = $2', ['29001', DERIVED_DATASET]);
   assert.equal(n, 0);
+});
+
+test(`${BACKEND}: a commune whose own PLU is loaded but not its contour is a municipality with the PLU's perimeter, until its contour comes`, async () => {
+  // Aubord (30020): no contour. A PLUi (DU_<siren>) does not stand for one commune; its own PLU does.
+  const plu = `ST_Multi(ST_GeomFromGeoJSON('${JSON.stringify(box(4.30, 43.75, 0.04))}'))`;
+  await t.db.query(`INSERT INTO gpu_document (dataset_id, partition, grid_name, name, du_type, the_geom)
+    VALUES ('gpu.document:DU_200000000', 'DU_200000000', '200000000', '200000000_PLUI_20200101', 'PLUi', ST_Multi(ST_GeomFromGeoJSON('${JSON.stringify(box(4.2, 43.7, 0.3))}')))`);
+  await refreshMunicipalities(t.db);
+  assert.equal((await municipality('insee=30020')).totalFeatures, 0, 'a PLUi alone gives no commune row');
+  await t.db.query(`INSERT INTO gpu_document (dataset_id, partition, grid_name, name, du_type, the_geom)
+    VALUES ('gpu.document:DU_30020', 'DU_30020', '30020', '30020_PLU_20190101', 'PLU', ${plu})`);
+  await refreshMunicipalities(t.db, { onlyIfMissing: true }); // what a CNIG import runs at its end
+  const m = await municipality('insee=30020');
+  assert.equal(m.totalFeatures, 1);
+  assert.deepEqual(m.features[0].properties, { insee: '30020', name: 'AUBORD', is_rnu: false, is_deleted: false, is_coastline: null });
+  assert.deepEqual(m.bbox.map((v: number) => Math.round(v * 100) / 100), [4.3, 43.75, 4.34, 43.79]);
+  assert.equal((await municipality(`geom=${encodeURIComponent(JSON.stringify({ type: 'Point', coordinates: [4.32, 43.77] }))}`)).features.filter((f: { properties: { insee: string } }) => f.properties.insee === '30020').length, 1);
+  // Its contour arrives: the contour replaces the perimeter, still one row.
+  await loadContours(t.db, 'commune', [{ code: '30020', geometry: box(4.31, 43.76, 0.02) }], { ...META, source: 'c.geojson' });
+  const after = await municipality('insee=30020');
+  assert.equal(after.totalFeatures, 1);
+  assert.deepEqual(after.bbox.map((v: number) => Math.round(v * 100) / 100), [4.31, 43.76, 4.33, 43.78]);
 });
