@@ -8,7 +8,7 @@ import type { AccessRule } from '../auth/access.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { ParamLocation } from '../http/problems.ts';
 import type { SourceFeature } from '../import/readers/feature.ts';
-import type { ColumnType, ImportContext, ImportOptions, ImportSummary, ImportTarget, TargetGeometryType } from '../import/target.ts';
+import type { AfterLoadReport, ColumnType, ImportContext, ImportOptions, ImportSummary, ImportTarget, TargetGeometryType } from '../import/target.ts';
 import type { FeatureSql, LayerProperty } from './sql.ts';
 
 export type { AccessRule, LayerProperty };
@@ -119,7 +119,7 @@ export interface SourceSpec {
   verbatim?: boolean;
   producer?: string;
   licence?: string;
-  afterLoad?: (tx: Queryable, datasetId: string, ctx: ImportContext) => Promise<void>;
+  afterLoad?: (tx: Queryable, datasetId: string, ctx: ImportContext) => Promise<void | AfterLoadReport>;
   /** A source that is not one table of rows (a CNIG folder, administrative contours): it loads itself (see ImportTarget.importSource). */
   importSource?: (db: Database, files: string[], opts: ImportOptions) => Promise<ImportSummary[]>;
 }

@@ -202,9 +202,7 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
     })),
     read: job.read,
     loaded: inserted - merged,
-    ...(merged
-      ? { merged, merges: [{ file: job.runs[0]?.input.label ?? '', feature: 0, reason: `${merged} feature(s) merged by ${target.layer}'s afterLoad into rows of the same key (identical copies, or pieces of one feature)` }] }
-      : {}),
+    ...(merged ? { merged, merges: mergesOf(job, target.layer, merged) } : {}),
     repaired: v.repaired.length,
     rejected: v.rejected.length,
     repairs: v.repairs,
@@ -222,6 +220,15 @@ async function load(db: Database, target: ImportTarget, inputs: LoadInput[], o: 
  * deadlock). Held by another import: fails with a clear message under `noWait`, else says so on
  * the progress line and waits.
  */
+/**
+ * The merges of an afterLoad, each saying into what (AOC: `1-76-49222: 2 rows as one (identical
+ * copies)`); an afterLoad that merges without saying how is still counted, with the layer named.
+ */
+function mergesOf(job: LoadJob, layer: string, merged: number): ImportSummary['merges'] {
+  if (!job.merges.length) return [{ file: job.runs[0]?.input.label ?? '', feature: 0, reason: `${merged} feature(s) merged by ${layer}'s afterLoad into rows of the same key` }];
+  return job.merges.map((m) => ({ file: m.file, feature: 0, reason: `${m.rows} rows of ${m.into} merged into one (${m.how})` }));
+}
+
 async function lockDatasets(s: Session, job: LoadJob, ids: string[]): Promise<void> {
   for (const id of ids) {
     if (await s.lock(`import:${id}`, false)) continue;

@@ -62,7 +62,7 @@ export interface ImportTarget {
    * Runs inside the swap transaction after the new rows are in `table` (derived layers: a commune
    * layer built from parcels, localisants from parcel centroids…).
    */
-  afterLoad?: (tx: Queryable, datasetId: string, ctx: ImportContext) => Promise<void>;
+  afterLoad?: (tx: Queryable, datasetId: string, ctx: ImportContext) => Promise<void | AfterLoadReport>;
   /**
    * For sources that hold several layers at once (a CNIG document folder: zones, prescriptions,
    * DOC_URBA…): the target loads them itself, calling the engine once per layer, and
@@ -135,6 +135,11 @@ export interface DatasetMeta {
   /** Fail at once when another import of the same dataset runs (default: wait for it). */
   noWait?: boolean;
   onProgress?: (p: ImportProgress) => void;
+}
+
+/** What an afterLoad that merges rows says of them: each group of rows that became one, and how. */
+export interface AfterLoadReport {
+  merges: { into: string; rows: number; how: string }[];
 }
 
 export interface FeatureIssue {

@@ -133,6 +133,8 @@ export class LoadJob {
   /** Inputs in the order their rows were staged (`_imp_src` is the index here). */
   readonly runs: SourceRun[] = [];
   read = 0;
+  /** Merges an afterLoad reported (record.ts), said in the summary with what each row became. */
+  readonly merges: { file: string; into: string; rows: number; how: string }[] = [];
   readonly timings: Record<string, number> = {};
   #mark = this.t0;
   #lastProgress = 0;

@@ -32,7 +32,8 @@ export function startChecksums(job: LoadJob): Checksums {
 async function afterLoad(tx: Queryable, job: LoadJob, id: string, first: SourceRun): Promise<void> {
   if (!job.target.afterLoad) return;
   try {
-    await job.target.afterLoad(tx, id, first.ctx);
+    const report = await job.target.afterLoad(tx, id, first.ctx);
+    for (const m of report?.merges ?? []) job.merges.push({ file: first.input.label, ...m });
   } catch (e) {
     throw new ImportError(`afterLoad of ${job.target.layer} failed: ${(e as Error).message}`, first.input.label);
   }

@@ -11,7 +11,7 @@
  */
 import type { Queryable } from '../../db/database.ts';
 import { int, prop, text, type SourceFeature } from '../../import/readers/feature.ts';
-import type { ImportContext } from '../../import/target.ts';
+import type { AfterLoadReport, ImportContext } from '../../import/target.ts';
 
 export function insee(f: SourceFeature): string {
   const v = prop(f, 'insee');
@@ -37,25 +37,38 @@ export function zoneOption(ctx: ImportContext): string | null {
 
 export const TABLE = 'aoc_appellation_viticole';
 
-export async function dedupe(tx: Queryable, datasetId: string): Promise<void> {
+/** Each zone (id_uni) whose rows became one, and how: the import summary says it (read = loaded + merged + rejected). */
+export async function dedupe(tx: Queryable, datasetId: string): Promise<AfterLoadReport> {
   // Exact copies: same key, same vertices in the same order. ctid: the physical row, both backends.
-  await tx.query(
-    `DELETE FROM ${TABLE} a USING ${TABLE} b
-     WHERE a.dataset_id = $1 AND b.dataset_id = $1 AND a.id_uni = b.id_uni AND a.ctid > b.ctid
-       AND ST_OrderingEquals(a.geom, b.geom)`,
+  const copies = await tx.query<{ id_uni: string; n: number }>(
+    `WITH gone AS (
+       DELETE FROM ${TABLE} a USING ${TABLE} b
+       WHERE a.dataset_id = $1 AND b.dataset_id = $1 AND a.id_uni = b.id_uni AND a.ctid > b.ctid
+         AND ST_OrderingEquals(a.geom, b.geom)
+       RETURNING a.id_uni
+     )
+     SELECT id_uni, count(*)::int AS n FROM gone GROUP BY id_uni ORDER BY id_uni`,
     [datasetId],
   );
   // Pieces of one zone: merged into the first row, the others deleted (one statement, one snapshot).
-  await tx.query(
+  const pieces = await tx.query<{ id_uni: string; n: number }>(
     `WITH grp AS (
-       SELECT id_uni, min(ctid) AS keep, ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) AS geom
+       SELECT id_uni, min(ctid) AS keep, count(*)::int AS n, ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) AS geom
        FROM ${TABLE} WHERE dataset_id = $1 GROUP BY id_uni HAVING count(*) > 1
      ), gone AS (
        DELETE FROM ${TABLE} x USING grp WHERE x.dataset_id = $1 AND x.id_uni = grp.id_uni AND x.ctid <> grp.keep RETURNING 1
+     ), kept AS (
+       UPDATE ${TABLE} x SET geom = grp.geom FROM grp WHERE x.dataset_id = $1 AND x.ctid = grp.keep RETURNING grp.id_uni, grp.n
      )
-     UPDATE ${TABLE} x SET geom = grp.geom FROM grp WHERE x.dataset_id = $1 AND x.ctid = grp.keep`,
+     SELECT id_uni, n FROM kept ORDER BY id_uni`,
     [datasetId],
   );
+  return {
+    merges: [
+      ...copies.map((c) => ({ into: `zone ${c.id_uni}`, rows: c.n + 1, how: 'identical copies' })),
+      ...pieces.map((p) => ({ into: `zone ${p.id_uni}`, rows: p.n, how: 'pieces of one zone, their union' })),
+    ],
+  };
 }
 
 /** 1 (exact parcel delimitation) unless the feature says otherwise (commune-level rows: communes.ts). */

@@ -70,7 +70,12 @@ test(`${BACKEND}: pieces of one zone published as separate rows are merged into 
     geometry: { type: 'Polygon', coordinates: [[[x, 47.2], [x + 0.001, 47.2], [x + 0.001, 47.201], [x, 47.201], [x, 47.2]]] },
   }) as SourceFeature;
   const c2 = { ...ctx, options: { zone: 'merge-test' } };
-  await importFeatures(t.db, aocAppellationViticole, [piece(4.9), piece(4.9), piece(4.91)], c2);
+  const summary = await importFeatures(t.db, aocAppellationViticole, [piece(4.9), piece(4.9), piece(4.91)], c2);
+  assert.deepEqual([summary.read, summary.loaded, summary.merged], [3, 1, 2]);
+  assert.deepEqual(summary.merges!.map((m) => m.reason), [
+    '2 rows of zone 1-9999-21295 merged into one (identical copies)',
+    '2 rows of zone 1-9999-21295 merged into one (pieces of one zone, their union)',
+  ]);
   const rows = await t.db.query<{ id_uni: string; n: number }>(
     `SELECT id_uni, ST_NumGeometries(geom) AS n FROM aoc_appellation_viticole WHERE dataset_id = 'aoc.appellation-viticole:merge-test'`,
   );
