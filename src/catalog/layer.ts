@@ -100,6 +100,7 @@ function describe(spec: LayerSpec, props: LayerProperty[]): LayerDescriptor {
     datasetColumn,
     campaignColumn: spec.campaign,
     partitionedBy: spec.partitionedBy,
+    minZoom: spec.minZoom ?? 13,
     column,
   };
   for (const f of d.filters) column(f.column);

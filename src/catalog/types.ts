@@ -159,6 +159,12 @@ export interface LayerSpec {
   campaign?: string;
   /** Partition key columns that queries should constrain when known. */
   partitionedBy?: readonly string[];
+  /**
+   * The zoom from which its vector tiles are served (default 13: parcels, îlots, urban-planning
+   * objects). Below it a tile would carry more features than a map can show; large, few features
+   * (administrative units, appellations, protected areas) start lower.
+   */
+  minZoom?: number;
   /** Default 1000 and 1000. */
   limits?: { default: number; max: number };
   /** Parameters accepted besides the column filters (compatibility members, options). */
@@ -202,6 +208,8 @@ export interface LayerDescriptor {
   readonly datasetColumn?: string;
   readonly campaignColumn?: string;
   readonly partitionedBy?: readonly string[];
+  /** The zoom from which its tiles are served (LayerSpec.minZoom). */
+  readonly minZoom: number;
   readonly sql: FeatureSql;
   /** `t."name"` for a column of the layer; throws for any other name. */
   column(name: string): string;

@@ -31,17 +31,9 @@ export function tileAddress(raw: { z: string; x: string; y: string }, names: { z
   return { z, x: int(names.x, raw.x, last), y: int(names.y, raw.y, last) };
 }
 
-/**
- * The zoom from which a layer's tiles are served: small features (parcels, îlots, cadastre points,
- * urban-planning objects) from 13, sheets and divisions from 11, AOC areas from 8, administrative
- * units at every zoom. Below it a tile would carry tens of thousands of features no map can show.
- */
+/** The zoom from which a layer's tiles are served: its definition's `minZoom` (src/catalog, default 13). */
 export function minZoom(layer: LayerDescriptor): number {
-  const id = layer.id;
-  if (id.startsWith('limites-administratives.') || id === 'cadastre.commune') return 0;
-  if (id.startsWith('aoc.')) return 8;
-  if (id === 'cadastre.feuille' || id === 'cadastre.division' || id === 'gpu.municipality' || id === 'gpu.document') return 10;
-  return 13;
+  return layer.minZoom;
 }
 
 /** The tile's bounds in WGS84 lon/lat, widened by the buffer (what the query selects). */

@@ -161,3 +161,13 @@ test(`${BACKEND}: TileJSON for MapLibre, and the collection's tileset list`, asy
   const coll = (await get('/ogc/collections/rpg-parcelle-2023')).json();
   assert.ok(coll.links.some((l: { type: string }) => l.type === 'application/vnd.mapbox-vector-tile'));
 });
+
+test(`${BACKEND}: each layer's tiles start at its definition's minZoom: a protected area from 8, a parcel layer from 13`, async () => {
+  assert.equal((await get('/tiles/nature-pnr.json')).json().minzoom, 8);
+  assert.equal((await get('/tiles/cadastre-parcelle.json')).json().minzoom, 13);
+  assert.equal((await get('/tiles/limites-administratives-commune.json')).json().minzoom, 0);
+  const below = await get('/tiles/nature-pnr/7/65/45.mvt');
+  assert.equal(below.statusCode, 404);
+  assert.match(below.json().detail, /start at zoom 8/);
+  assert.ok([200, 204].includes((await get('/tiles/nature-pnr/8/131/91.mvt')).statusCode), 'zoom 8 is served');
+});

@@ -27,6 +27,7 @@ export const AOC_LAYER = defineLayer({
   idColumn: 'id_uni',
   featureId: { prefix: 'appellation_inao_fam' },
   access: 'public',
+  minZoom: 8, // zones of a commune's size at most: a wine region is seen whole
   fields: {
     dt: text(),
     type_prod: text(),

@@ -67,6 +67,8 @@ function cadastreLayer(l: CadastreLayer) {
     fields: l.fields,
     access: 'public',
     partitionedBy: ['code_dep'],
+    // Communes at every zoom, sheets and divisions from 10, parcels and localisants from 13.
+    minZoom: l.kind === 'commune' ? 0 : l.kind === 'feuille' || l.kind === 'division' ? 10 : 13,
     limits: { default: l.limit ?? DEFAULT_LIMIT, max: limit },
     params: cadastreParams(l.kind),
     check: l.kind === 'commune' ? undefined : checkAlias,

@@ -166,6 +166,8 @@ function gpu(
     fields,
     access: 'public',
     partitionedBy: 'partitionedBy' in extra ? extra.partitionedBy : ['partition'],
+    // One feature per commune or document from 10; zones, prescriptions and SUP objects from 13.
+    minZoom: route === 'municipality' || route === 'document' ? 10 : 13,
     limits: { default: LAYER_LIMITS.defaultLimit, max: LAYER_LIMITS.maxLimit },
     producer: PRODUCER,
     licence: LICENCE,

@@ -58,6 +58,7 @@ function level(l: AdminLevel, spec: Pick<LayerSpec, 'title' | 'description' | 't
     featureId: { prefix: l },
     access: 'public',
     dataset: false,
+    minZoom: 0, // a few large units: every zoom
     import: { contours: contourSource(l) },
   });
 }

@@ -87,6 +87,7 @@ function natureLayer(k: Kind): Layer {
     idColumn: 'gid',
     featureId: { prefix: k.kind },
     access: 'public',
+    minZoom: 8, // a few thousand large zones nationwide, as the AOC areas: a park is seen whole
     fields: fields(k.naming),
     producer: 'MNHN (INPN)',
     licence: 'Licence Ouverte 2.0 (Etalab)',
