@@ -1,7 +1,8 @@
 /**
  * The zipped Shapefile answer: asked by `format=shapefile` or Accept, five members, UTF-8, field
  * names ≤ 10 characters, and read back (by Terroir's own reader, and by GDAL's ogr2ogr when it is
- * installed) equal to the GeoJSON answer feature by feature, in WGS84 and in Lambert-93.
+ * installed) equal to the GeoJSON answer feature by feature, in WGS84 and in Lambert-93; the overseas
+ * projections checked against PostGIS.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -116,6 +117,23 @@ for (const srid of [4326, 2154]) {
     assert.ok(records.some((r) => r.properties.LBL_CULTU === 'Maïs ensilage'), 'UTF-8 labels');
   });
 }
+
+test('the overseas legal projections on request: coordinates as PostGIS transforms the WGS84 answer, and the .prj names the CRS', async () => {
+  const wgs = await geojson('/api/v1/territoires/epci/200000001?millesime=2023');
+  for (const [srid, name] of [[5490, /RGAF09 \/ UTM zone 20N/], [2972, /RGFG95 \/ UTM zone 22N/], [2975, /RGR92 \/ UTM zone 40S/], [4471, /RGM04 \/ UTM zone 38S/]] as const) {
+    const projected = await geojson(`/api/v1/territoires/epci/200000001?millesime=2023&srid=${srid}`);
+    assert.deepEqual(projected.map((f) => f.id), wgs.map((f) => f.id), `EPSG:${srid}: the same parcels`);
+    const [want] = await t.db.query<{ g: string }>('SELECT ST_AsGeoJSON(ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326), $2::int)) AS g', [JSON.stringify(wgs[0].geometry), srid]);
+    // The WGS84 answer is rounded to 1e-7° (about 1 cm): the projected one agrees within a few centimetres.
+    assertClose(projected[0].geometry.coordinates, JSON.parse(want.g).coordinates, `EPSG:${srid}`, 0.05);
+    const { path } = await shapefile(`/api/v1/territoires/epci/200000001?millesime=2023&srid=${srid}&format=shapefile`);
+    const z = await openZip(path);
+    let prj = '';
+    for await (const c of await z.source(z.members.find((x) => x.path.endsWith('.prj'))!).open()) prj += c.toString();
+    z.close();
+    assert.match(prj, name, `EPSG:${srid}`);
+  }
+});
 
 test('Accept: application/vnd.shp+octet-stream or application/zip asks for the Shapefile; format=geojson wins over Accept', async () => {
   for (const accept of ['application/vnd.shp+octet-stream', 'application/zip']) {
