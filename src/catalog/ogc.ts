@@ -38,12 +38,16 @@ export function queryables(layer: LayerDescriptor, id = `${layer.id}/queryables`
   return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, type: 'object', title, properties, additionalProperties: false };
 }
 
-/** The schema of a feature's properties as answered, in the answer's order, and its geometry. */
-export function propertySchema(layer: LayerDescriptor, id = `${layer.id}/schema`): JsonSchema {
+/**
+ * The schema of a feature's properties as answered, in the answer's order, and its geometry: by the
+ * layer's own route (every property), or by /ogc items (`served` = the properties that need no request
+ * geometry, tileProperties()).
+ */
+export function propertySchema(layer: LayerDescriptor, id = `${layer.id}/schema`, served: readonly LayerProperty[] = layer.properties, title = layer.title): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
-  for (const p of layer.properties) properties[p.name] = { ...propertySchemaOf(p), 'x-ogc-propertySeq': Object.keys(properties).length + 1 };
+  for (const p of served) properties[p.name] = { ...propertySchemaOf(p), 'x-ogc-propertySeq': Object.keys(properties).length + 1 };
   properties[layer.geometry.name] = geometrySchema(layer);
-  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, type: 'object', title: layer.title, description: layer.description, properties };
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, type: 'object', title, description: layer.description, properties };
 }
 
 /**

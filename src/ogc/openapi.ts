@@ -49,6 +49,7 @@ export function openApiDocument(base: string, collections: Collection[]): Record
       },
     };
     paths[`${p}/queryables`] = { get: { operationId: `getQueryables.${c.id}`, summary: 'Queryables (JSON Schema)', responses: { 200: json('JSON Schema', 'application/schema+json') } } };
+    paths[`${p}/schema`] = { get: { operationId: `getSchema.${c.id}`, summary: 'Schema of the features (JSON Schema, OGC API Features Part 5)', responses: { 200: json('JSON Schema', 'application/schema+json') } } };
     paths[`${p}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`] = {
       get: {
         operationId: `getTile.${c.id}`,

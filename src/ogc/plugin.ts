@@ -15,7 +15,7 @@ import { invalidParam, notFound } from '../http/problems.ts';
 import { CRS84, CRS_URIS, crsParam } from './crs.ts';
 import type { Collection, Collections } from './collections.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import { queryables } from '../catalog/ogc.ts';
+import { propertySchema, queryables, tileProperties } from '../catalog/ogc.ts';
 import { isPublic, scopesOf as scopesOfRule, type AccessRule } from '../auth/access.ts';
 import { describeRule, itemsRule, restrictedRoutes, territoryBound } from './routes-access.ts';
 import { escapeHtml, linkList, page, svgMap } from './html.ts';
@@ -131,6 +131,7 @@ async function collectionDocument(collections: Collections, c: Collection, base:
       link(`${self}/items?f=html`, 'items', HTML, 'Features (HTML)'),
       link(`${self}/items?f=csv`, 'items', 'text/csv', 'Features (CSV)'),
       link(`${self}/queryables`, 'http://www.opengis.net/def/rel/ogc/1.0/queryables', 'application/schema+json', 'Queryables'),
+      link(`${self}/schema`, 'http://www.opengis.net/def/rel/ogc/1.0/schema', 'application/schema+json', 'Schema of the features (OGC API Features Part 5)'),
       link(datasets.toString(), 'describedby', JSON_TYPE, 'Dataset sheets (producer, licence, vintage, checksums)'),
       link(`${self}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`, 'item', 'application/vnd.mapbox-vector-tile', 'Vector tiles (MVT, WebMercatorQuad)'),
       link(`${base.replace(/\/ogc$/, '')}/tiles/${c.id}.json`, 'describedby', JSON_TYPE, 'TileJSON (MapLibre)'),
@@ -236,6 +237,16 @@ function collectionRoutes(app: FastifyInstance, path: string, access: AccessRule
       const rows = Object.entries(doc.properties as Record<string, { type?: string; format?: string }>).map(([n, p]) => `<tr><td>${escapeHtml(n)}</td><td>${escapeHtml(p.type ?? p.format)}</td></tr>`);
       return sendHtml(reply, page(`Queryables of ${c.id}`, `<table><tr><th>name</th><th>type</th></tr>${rows.join('')}</table>`));
     }
+    return reply.type('application/schema+json').send(JSON.stringify(doc));
+  });
+
+  // OGC API Features Part 5 (draft): the schema of the features /items answers, from the definition.
+  app.get(`${path}/schema`, { config, schema: hidden }, async (req, reply) => {
+    const q = req.query as Query;
+    onlyF(q);
+    if (q.f !== undefined && q.f !== 'json') throw invalidParam('f', 'json only: the schema is a JSON Schema document', 'query', q.f);
+    const c = await resolve(req);
+    const doc = propertySchema(c.layer, `${baseUrl(req)}/collections/${c.id}/schema`, tileProperties(c.layer), c.title);
     return reply.type('application/schema+json').send(JSON.stringify(doc));
   });
 

@@ -60,6 +60,7 @@ test(`${BACKEND}: its routes declare its rule: 401 without a key, 403 with anoth
     '/ogc/collections/fixture-lieu-niveau2/items',
     '/ogc/collections/fixture-lieu-niveau2/items/lieu.1',
     '/ogc/collections/fixture-lieu-niveau2/queryables',
+    '/ogc/collections/fixture-lieu-niveau2/schema',
     '/tiles/fixture-lieu-niveau2/13/4095/2840.mvt',
     '/tiles/fixture-lieu-niveau2.json',
   ]) {

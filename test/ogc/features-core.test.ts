@@ -69,7 +69,7 @@ test(`${BACKEND}: /req/core/fc-md-success — one collection per layer and per R
   assert.match(rpg.producer[0], /SYNTHETIC/);
   assert.equal(rpg.synthetic, true);
   const rels = rpg.links.map((l: { rel: string }) => l.rel);
-  for (const rel of ['items', 'http://www.opengis.net/def/rel/ogc/1.0/queryables', 'describedby', 'license']) assert.ok(rels.includes(rel), rel);
+  for (const rel of ['items', 'http://www.opengis.net/def/rel/ogc/1.0/queryables', 'http://www.opengis.net/def/rel/ogc/1.0/schema', 'describedby', 'license']) assert.ok(rels.includes(rel), rel);
   const one = (await get('/ogc/collections/rpg-parcelle-2023')).json();
   assert.equal(one.id, 'rpg-parcelle-2023');
   assertProblem(await get('/ogc/collections/rpg-parcelle-1999'), 404);
@@ -241,4 +241,20 @@ test(`${BACKEND}: CSV items — a header of the properties, one record per featu
   assert.match(lines[1], /^parcelles_graphiques\.\d+,.*"MULTIPOLYGON\(\(\(/);
   const viaAccept = await get('/ogc/collections/rpg-parcelle-2023/items?limit=1', { accept: 'text/csv' });
   assert.match(String(viaAccept.headers['content-type']), /^text\/csv/);
+});
+
+test(`${BACKEND}: /schema (OGC API Features Part 5) describes the features /items answers: their properties in order, then the geometry`, async () => {
+  const res = await get('/ogc/collections/rpg-parcelle-2023/schema');
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /^application\/schema\+json/);
+  const schema = res.json();
+  assert.match(schema.$id, /\/ogc\/collections\/rpg-parcelle-2023\/schema$/);
+  const item = (await get('/ogc/collections/rpg-parcelle-2023/items?limit=1')).json().features[0];
+  const names = Object.keys(schema.properties);
+  assert.deepEqual(names.slice(0, -1), Object.keys(item.properties), 'the properties of an answered feature, in their order');
+  assert.equal(schema.properties[names.at(-1)!]['x-ogc-role'], 'primary-geometry');
+  assert.deepEqual(names.slice(0, -1).map((n) => schema.properties[n]['x-ogc-propertySeq']), names.slice(0, -1).map((_, i) => i + 1));
+  for (const n of names.slice(0, -1)) assert.ok(schema.properties[n].type.includes(typeof item.properties[n] === 'number' ? 'number' : item.properties[n] === null ? 'null' : typeof item.properties[n]), n);
+  assertProblem(await get('/ogc/collections/rpg-parcelle-2023/schema?f=html'), 400);
+  assertProblem(await get('/ogc/collections/rpg-parcelle-2023/schema?bbox=1,2,3,4'), 400);
 });
