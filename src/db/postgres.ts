@@ -36,6 +36,9 @@ async function connect(pool: pg.Pool, signal: AbortSignal): Promise<pg.PoolClien
  * (pg_cancel_backend, through the small pool kept for that) as soon as the request ends: a client
  * gone or a deadline passed frees the backend instead of letting it run to its statement timeout.
  */
+/** How long a cancelled statement's connection waits for its cancel before it is discarded all the same. */
+const CANCEL_WAIT_MS = 5000;
+
 async function cancellable<T extends Row>(pool: pg.Pool, canceller: pg.Pool, config: pg.QueryConfig, signal: AbortSignal): Promise<T[]> {
   const c = await connect(pool, signal);
   const pid = (c as unknown as { processID: number }).processID;
@@ -54,8 +57,10 @@ async function cancellable<T extends Row>(pool: pg.Pool, canceller: pg.Pool, con
     if (cancelling) {
       // pg_cancel_backend names a backend, not a statement: sent as our statement ends, it could land on
       // the next caller's statement if the connection went back to the pool first (a quota test saw an
-      // organisation's insert cancelled). Wait for it, then discard the connection.
-      await cancelling;
+      // organisation's insert cancelled). Wait for it, then discard the connection. The wait is bounded:
+      // a cancel that never runs must not keep the connection out of the pool for ever (a discarded
+      // connection ends its backend's statement anyway, client_connection_check_interval below).
+      await Promise.race([cancelling, new Promise((r) => setTimeout(r, CANCEL_WAIT_MS).unref())]);
       c.release(true);
     } else c.release();
   }
@@ -206,8 +211,11 @@ export async function openPostgres(url: string, opts: { poolSize: number; statem
       }
     },
     async close() {
-      await canceller.end();
+      // The main pool first: it waits for the connections still out, and those of requests that ended
+      // (a client gone as the service stops) wait for their cancel, which needs the canceller alive.
+      // Ended first, it left their cancels queued for ever and the stop hung (bench/http, after load).
       await pool.end();
+      await canceller.end();
     },
   };
   // Work tables of imports killed half-way (any node): dropped at start, unless their import lives.
