@@ -35,11 +35,13 @@ export const SCOPES = {
   // GeoJSON scanner and sequences; the .shp decoding (the .dbf is import-readers-dbf); the GeoPackage.
   'import-readers-bytes': { mutate: ['src/import/readers/bytes.ts'], tests: ['test/import/readers/bytes.test.ts'], timeoutMS: 10_000 },
   'import-readers-feature': { mutate: ['src/import/readers/feature.ts', 'src/import/readers/errors.ts'], tests: ['test/import/readers/feature.test.ts'], timeoutMS: 10_000 },
-  'import-readers-geojson': { mutate: ['src/import/readers/geojson.ts'], tests: ['test/import/readers/geojson.test.ts'], timeoutMS: 10_000 },
-  // The same file in two halves, to run side by side (~490 mutants, ~6 s each under load): the helpers,
-  // the scanner's buffer and end, its member values; then the scan loop and the file layouts.
-  'import-readers-geojson-a': { mutate: ['src/import/readers/geojson.ts:1-149'], tests: ['test/import/readers/geojson.test.ts'], timeoutMS: 10_000 },
-  'import-readers-geojson-b': { mutate: ['src/import/readers/geojson.ts:150-398'], tests: ['test/import/readers/geojson.test.ts'], timeoutMS: 10_000 },
+  'import-readers-geojson': { mutate: ['src/import/readers/geojson.ts'], tests: ['test/import/readers/geojson.test.ts', 'test/import/readers/geojson-edges.test.ts'], timeoutMS: 10_000 },
+  // The same file in two halves, to run side by side (~490 mutants), against the in-memory edge test
+  // alone (half the time of both files); survivors then rechecked against both files:
+  // `node scripts/mutation-recheck.mjs import-readers-geojson-a import-readers-geojson`. The halves: the
+  // helpers, the scanner's buffer, end and member values; then the scan loop and the file layouts.
+  'import-readers-geojson-a': { mutate: ['src/import/readers/geojson.ts:1-149'], tests: ['test/import/readers/geojson-edges.test.ts'], timeoutMS: 10_000 },
+  'import-readers-geojson-b': { mutate: ['src/import/readers/geojson.ts:150-398'], tests: ['test/import/readers/geojson-edges.test.ts'], timeoutMS: 10_000 },
   'import-readers-shapefile': { mutate: ['src/import/readers/shapefile.ts'], tests: ['test/import/readers/shapefile.test.ts'], timeoutMS: 10_000 },
   'import-readers-gpkg': { mutate: ['src/import/readers/gpkg.ts'], tests: ['test/import/readers/gpkg.test.ts'], timeoutMS: 10_000 },
   'fetch-http': { mutate: ['src/fetch/http.ts'], tests: ['test/fetch/http.test.ts', 'test/fetch/http-edges.test.ts'], timeoutMS: 20_000 },
