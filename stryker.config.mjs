@@ -42,7 +42,12 @@ export const SCOPES = {
   // helpers, the scanner's buffer, end and member values; then the scan loop and the file layouts.
   'import-readers-geojson-a': { mutate: ['src/import/readers/geojson.ts:1-149'], tests: ['test/import/readers/geojson-edges.test.ts'], timeoutMS: 10_000 },
   'import-readers-geojson-b': { mutate: ['src/import/readers/geojson.ts:150-398'], tests: ['test/import/readers/geojson-edges.test.ts'], timeoutMS: 10_000 },
-  'import-readers-shapefile': { mutate: ['src/import/readers/shapefile.ts'], tests: ['test/import/readers/shapefile.test.ts'], timeoutMS: 10_000 },
+  'import-readers-shapefile': { mutate: ['src/import/readers/shapefile.ts'], tests: ['test/import/readers/shapefile.test.ts', 'test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
+  // The same file in halves against the in-memory test alone (the files of shapefile.test.ts go
+  // through the source resolver and the real samples): ring grouping and record parsing; then the
+  // decoders, the WKB writer and the streamed reader. Survivors rechecked against both files.
+  'import-readers-shapefile-a': { mutate: ['src/import/readers/shapefile.ts:1-164'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
+  'import-readers-shapefile-b': { mutate: ['src/import/readers/shapefile.ts:165-381'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
   'import-readers-gpkg': { mutate: ['src/import/readers/gpkg.ts'], tests: ['test/import/readers/gpkg.test.ts'], timeoutMS: 10_000 },
   'fetch-http': { mutate: ['src/fetch/http.ts'], tests: ['test/fetch/http.test.ts', 'test/fetch/http-edges.test.ts'], timeoutMS: 20_000 },
   // The same file against the fast edge test alone (http.test.ts waits a real second and runs a server
