@@ -24,6 +24,11 @@ export const SCOPES = {
       'test/import/readers/geojson.test.ts',
       'test/import/readers/gpkg.test.ts',
       'test/import/readers/zip.test.ts',
+      'test/import/readers/bytes.test.ts',
+      'test/import/readers/feature.test.ts',
+      'test/import/readers/geojson-edges.test.ts',
+      'test/import/readers/shapefile-shapes.test.ts',
+      'test/import/readers/gpkg-edges.test.ts',
     ],
   },
   // The parts of the readers measured so far (the whole scope is hours at one mutant at a time here),
@@ -48,7 +53,11 @@ export const SCOPES = {
   // decoders, the WKB writer and the streamed reader. Survivors rechecked against both files.
   'import-readers-shapefile-a': { mutate: ['src/import/readers/shapefile.ts:1-164'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
   'import-readers-shapefile-b': { mutate: ['src/import/readers/shapefile.ts:165-381'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
-  'import-readers-gpkg': { mutate: ['src/import/readers/gpkg.ts'], tests: ['test/import/readers/gpkg.test.ts'], timeoutMS: 10_000 },
+  'import-readers-gpkg': { mutate: ['src/import/readers/gpkg.ts'], tests: ['test/import/readers/gpkg.test.ts', 'test/import/readers/gpkg-edges.test.ts'], timeoutMS: 10_000 },
+  // The same file in halves against the edge test alone (gpkg.test.ts writes 5,000 features with
+  // ogr2ogr): the SQLite pages, records and column lists; then the layers, blobs and WKB.
+  'import-readers-gpkg-a': { mutate: ['src/import/readers/gpkg.ts:1-232'], tests: ['test/import/readers/gpkg-edges.test.ts'], timeoutMS: 10_000 },
+  'import-readers-gpkg-b': { mutate: ['src/import/readers/gpkg.ts:233-436'], tests: ['test/import/readers/gpkg-edges.test.ts'], timeoutMS: 10_000 },
   'fetch-http': { mutate: ['src/fetch/http.ts'], tests: ['test/fetch/http.test.ts', 'test/fetch/http-edges.test.ts'], timeoutMS: 20_000 },
   // The same file against the fast edge test alone (http.test.ts waits a real second and runs a server
   // per file); its survivors are then rechecked against both files (scripts/mutation-recheck.mjs).
