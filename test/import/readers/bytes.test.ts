@@ -10,12 +10,13 @@ import { tempDir } from '../helpers.ts';
 
 /** A source yielding the given chunks, recording how many were pulled and whether it was closed. */
 function chunks(parts: (number[] | Buffer)[]) {
-  const log = { pulled: 0, closed: false };
+  const log = { pulled: 0, calls: 0, closed: false };
   const it: AsyncIterable<Buffer> = {
     [Symbol.asyncIterator]() {
       let k = 0;
       return {
         async next() {
+          log.calls++;
           if (k >= parts.length) return { done: true, value: undefined };
           log.pulled++;
           return { done: false, value: Buffer.from(parts[k++]) };
@@ -74,6 +75,19 @@ test('read: a chunk arriving while nothing is left unread is used as it is', asy
   assert.deepEqual(bytes(await r.read(3)), [3, 4, 5]);
   assert.deepEqual(bytes(await r.read(1)), [6]);
   assert.equal(r.offset, 6);
+});
+
+test('read: pulls only the chunks it needs (no read-ahead once n bytes are there); an ended stream is not asked again', async () => {
+  const { it, log } = chunks([[1, 2], [3, 4], [5]]);
+  const r = new ByteReader(it);
+  // Four bytes arrive exactly with the second chunk: the third is not pulled.
+  assert.deepEqual(bytes(await r.read(4)), [1, 2, 3, 4]);
+  assert.equal(log.pulled, 2);
+  assert.deepEqual(bytes(await r.read(4)), [5]);
+  assert.equal(log.calls, 4, 'two chunks, the third, then the end');
+  assert.deepEqual(bytes(await r.read(4)), []);
+  assert.deepEqual(bytes(await r.read(1)), []);
+  assert.equal(log.calls, 4, 'the end is remembered');
 });
 
 test('skip: counts what it skipped, stops at the end, skips more than a MiB in two reads', async () => {
