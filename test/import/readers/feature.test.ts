@@ -40,6 +40,7 @@ test('text: trimmed, empty or absent is null, other values as strings', () => {
 test('num: numbers as they are, strings trimmed with a decimal comma; empty is null; anything else an error', () => {
   assert.equal(num(12.5), 12.5);
   assert.equal(num(0), 0);
+  assert.equal(num(-0), -0, 'a number is returned as it is (not through its text: String(-0) is "0")');
   assert.equal(num(-3), -3);
   assert.equal(num(' 12,5 '), 12.5);
   assert.equal(num('1e3'), 1000);
@@ -96,6 +97,9 @@ test('day: the first ten characters of an ISO date, with or without a time; empt
   assert.throws(() => day('15/05/2023', 'date_fin'), { message: 'date_fin is not a date: "15/05/2023"' });
   assert.throws(() => day('x2023-05-15', 'date_fin'), { message: 'date_fin is not a date: "x2023-05-15"' });
   assert.throws(() => day('2023-5-15', 'date_fin'), { message: 'date_fin is not a date: "2023-5-15"' });
+  assert.throws(() => day('2023-05-1', 'date_fin'), { message: 'date_fin is not a date: "2023-05-1"' });
+  assert.throws(() => day('2023-05-1 10:00', 'date_fin'), { message: 'date_fin is not a date: "2023-05-1 10:00"' });
+  assert.throws(() => day('202-05-15', 'date_fin'), { message: 'date_fin is not a date: "202-05-15"' });
   assert.throws(() => day('20230515', 'date_fin'), { message: 'date_fin is not a date: "20230515"' });
 });
 
