@@ -184,6 +184,12 @@ test('a hole goes to the smallest outer containing it, whatever the order; an ou
   const h = ccw(20, 20, 2);
   const g = decoded(poly(5, [L, sq, h]))!;
   assert.deepEqual(g.coordinates, [[L], [sq, h]]);
+  // Two overlapping outers of the same area both containing it: the first in the file keeps it.
+  const o1 = cw(0, 0, 10);
+  const o2 = cw(5, 0, 10);
+  const hh = ccw(6, 1, 2);
+  assert.deepEqual(decoded(poly(5, [o1, o2, hh]))!.coordinates, [[o1, hh], [o2]]);
+  assert.deepEqual(decoded(poly(5, [o2, o1, hh]))!.coordinates, [[o2, hh], [o1]]);
 });
 
 test('bounding-box edges: a hole starting exactly on an outer box edge is tested, one past it is not', () => {
