@@ -171,6 +171,8 @@ test('scanner: syntax errors say what was expected, where, and the feature when 
   // Invalid JSON in the members read before features.
   assert.deepEqual(scanError('{"type":FeatureCollection,"features":[]}'), ['invalid JSON in the top-level "type" member', undefined]);
   assert.deepEqual(scanError('{"crs":{"type":name},"features":[]}'), ['invalid JSON in the top-level "crs" member', undefined]);
+  // A primitive cut by the end of the text is still read at the end (and found invalid), in one piece or many.
+  for (const size of [1, 100]) assert.deepEqual(scanError('{"features":[],"type":FeatureCollectio', size), ['invalid JSON in the top-level "type" member', undefined]);
   // Truncated: the next feature's number.
   assert.deepEqual(scanError('{"features":['), ['feature 1: the GeoJSON text is truncated (unexpected end of file)', 1]);
   assert.deepEqual(scanError(`{"features":[${one},${one}`), ['feature 3: the GeoJSON text is truncated (unexpected end of file)', 3]);
