@@ -53,6 +53,10 @@ export const SCOPES = {
   // decoders, the WKB writer and the streamed reader. Survivors rechecked against both files.
   'import-readers-shapefile-a': { mutate: ['src/import/readers/shapefile.ts:1-164'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
   'import-readers-shapefile-b': { mutate: ['src/import/readers/shapefile.ts:165-381'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
+  // The first half again in two (308 mutants were an hour under this session's load): the ring
+  // geometry and grouping; the record structure checks.
+  'import-readers-shapefile-rings': { mutate: ['src/import/readers/shapefile.ts:37-115'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
+  'import-readers-shapefile-records': { mutate: ['src/import/readers/shapefile.ts:116-164'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
   'import-readers-gpkg': { mutate: ['src/import/readers/gpkg.ts'], tests: ['test/import/readers/gpkg.test.ts', 'test/import/readers/gpkg-edges.test.ts'], timeoutMS: 10_000 },
   // The same file in halves against the edge test alone (gpkg.test.ts writes 5,000 features with
   // ogr2ogr): the SQLite pages, records and column lists; then the layers, blobs and WKB.

@@ -181,6 +181,54 @@ test('scanner: syntax errors say what was expected, where, and the feature when 
   assert.deepEqual(scanError('{"features":[], "na'), ['feature 1: the GeoJSON text is truncated (unexpected end of file)', 1]);
 });
 
+test('scanner: an error names its character in the whole text, however the text was pushed', () => {
+  // The scanner drops the text of features already parsed; the position still counts from the start.
+  const one = JSON.stringify(pt(1));
+  const text = `{"features":[${one},${one}] x}`;
+  const at = text.indexOf('x');
+  for (const size of [1, 10, 64, text.length]) assert.deepEqual(scanError(text, size), [`invalid GeoJSON: "," or "}" expected at character ${at}`, undefined], `pieces of ${size}`);
+  const after = `{"features":[${one},${one},${one}]}  {`;
+  for (const size of [1, 7, after.length])
+    assert.deepEqual(scanError(after, size), [`invalid GeoJSON: content after the end of the GeoJSON object at character ${after.length - 1}`, undefined], `pieces of ${size}`);
+});
+
+test('scanner: memory holds about one feature, not the text read before it', () => {
+  const one = JSON.stringify({ ...pt(1), properties: { nom: 'x'.repeat(200) } });
+  const piece = 50;
+  for (const head of ['{"type":"FeatureCollection","features":[', '{"bbox":[0,0,1,1],"crs":{"type":"name"},"features":[']) {
+    const text = `${head}${Array.from({ length: 300 }, () => one).join(',')}],"name":"n"}`;
+    const sc = new FeatureCollectionScanner();
+    const out: SourceFeature[] = [];
+    let most = 0;
+    for (let i = 0; i < text.length; i += piece) {
+      sc.push(text.slice(i, i + piece), out);
+      most = Math.max(most, sc.buffered);
+    }
+    sc.end(out);
+    assert.equal(out.length, 300);
+    // One feature being read, plus the piece that completed it.
+    assert.ok(most <= one.length + 2 * piece, `held at most ${most} characters of ${text.length}`);
+  }
+  // Pushed a feature at a time (each push starts between two features): the same bound.
+  const aligned = new FeatureCollectionScanner();
+  const got: SourceFeature[] = [];
+  aligned.push('{"features":[', got);
+  let held = 0;
+  for (let k = 0; k < 300; k++) {
+    aligned.push(`${one},`, got);
+    held = Math.max(held, aligned.buffered);
+  }
+  aligned.push(`${one}]}`, got);
+  aligned.end(got);
+  assert.equal(got.length, 301);
+  assert.ok(held <= 2 * (one.length + 1), `held at most ${held} characters`);
+  // Before the features member, everything is kept (a root that is a single Feature is parsed at the end).
+  const sc = new FeatureCollectionScanner();
+  const bare = JSON.stringify(pt(3));
+  for (let i = 0; i < bare.length; i += 5) sc.push(bare.slice(i, i + 5), []);
+  assert.equal(sc.buffered, bare.length);
+});
+
 test('scanner: the features array may come first, last, or empty; nested arrays inside features are skipped whole', () => {
   const poly = { type: 'Feature', properties: { a: [[1], [2, [3]]] }, geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] } };
   const text = `{"features":[${JSON.stringify(poly)},${JSON.stringify(poly)}],"type":"FeatureCollection"}`;
