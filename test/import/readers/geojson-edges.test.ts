@@ -364,3 +364,57 @@ test('readGeojson: invalid UTF-8 names the next feature; a multi-byte sequence c
   };
   await assert.rejects(readAll(failing), { message: 'feature 1: disk on fire' });
 });
+
+test('readGeojson: sequences by name whatever their first line; null and foreign members on a line; the last line numbered', async () => {
+  // A .ndjson whose first line is a FeatureCollection: still a sequence (its features expanded).
+  const fcFirst = `${JSON.stringify({ type: 'FeatureCollection', features: [pt(1), pt(2)] })}\n${JSON.stringify(pt(3))}\n`;
+  const a = await readAll(memory('x.ndjson', [Buffer.from(fcFirst)]));
+  assert.equal(a.state.layout, 'sequence');
+  assert.deepEqual(a.out.map((f) => [f.index, f.properties.n]), [[1, 1], [2, 2], [3, 3]]);
+  // A Feature carrying a foreign "features" member is one feature; a null line is not a Feature.
+  const foreign = { ...pt(4), features: [pt(5)] };
+  const b = await readAll(memory('x.ndjson', [Buffer.from(`${JSON.stringify(foreign)}\n`)]));
+  assert.deepEqual(b.out.map((f) => f.properties.n), [4]);
+  await assert.rejects(readAll(memory('x.ndjson', [Buffer.from(`${JSON.stringify(pt(1))}\nnull\n`)])), { message: 'feature 2: not a GeoJSON Feature (type null)' });
+  // The last line, without a newline after it, has its own number.
+  await assert.rejects(readAll(memory('x.ndjson', [Buffer.from(`${JSON.stringify(pt(1))}\n{"type":`)])), (e: unknown) => e instanceof SourceError && /^line 2: invalid JSON/.test(e.reason));
+  // Without a state of the caller's, indexes still count from 1.
+  const out: SourceFeature[] = [];
+  for await (const f of readGeojson(memory('x.ndjson', [Buffer.from(`${JSON.stringify(pt(1))}\n${JSON.stringify(pt(2))}\n`)]))) out.push(f);
+  assert.deepEqual(out.map((f) => f.index), [1, 2]);
+  await assert.rejects(
+    (async () => {
+      for await (const _ of readGeojson(memory('x.ndjson', [Buffer.from(`${JSON.stringify(pt(1))}\n{\n`)]))) void _;
+    })(),
+    (e: unknown) => e instanceof SourceError && e.feature === 2,
+  );
+});
+
+test('readGeojson: .gz only as the last extension; a first chunk of exactly 1 MiB is still sniffed', async () => {
+  const text = JSON.stringify({ type: 'FeatureCollection', features: [pt(1)] });
+  assert.equal((await readAll(memory('x.gz.geojson', [Buffer.from(text)]))).out.length, 1);
+  // Line 1 a Feature, line 2 padded so that the whole chunk is 1,048,576 bytes: a sequence.
+  const l1 = JSON.stringify(pt(1));
+  const base = JSON.stringify({ ...pt(2), properties: { n: 2, pad: '' } });
+  const l2 = JSON.stringify({ ...pt(2), properties: { n: 2, pad: 'p'.repeat((1 << 20) - l1.length - 1 - base.length) } });
+  const chunk = Buffer.from(`${l1}\n${l2}`);
+  assert.equal(chunk.length, 1 << 20);
+  const r = await readAll(memory('x.json', [chunk]));
+  assert.equal(r.state.layout, 'sequence');
+  assert.deepEqual(r.out.map((f) => f.properties.n), [1, 2]);
+});
+
+test('readGeojson: the crs is known from the first feature on when it comes first; a primitive crs member', async () => {
+  const text = JSON.stringify({ type: 'FeatureCollection', crs: { type: 'name', properties: { name: 'EPSG:2154' } }, features: [pt(1), pt(2)] });
+  const state: GeojsonState = { features: 0 };
+  const seen: unknown[] = [];
+  for await (const f of readGeojson(memory('a.geojson', [Buffer.from(text)]), { state })) seen.push([f.index, state.crs]);
+  assert.deepEqual(seen, [
+    [1, { type: 'name', properties: { name: 'EPSG:2154' } }],
+    [2, { type: 'name', properties: { name: 'EPSG:2154' } }],
+  ]);
+  const { out, sc } = scan('{"crs":null,"type":"FeatureCollection","features":[]}');
+  assert.deepEqual([out.length, sc.crsSeen, sc.crs], [0, true, null]);
+  const n = scan('{"features":[],"crs":12 }');
+  assert.deepEqual([n.sc.crsSeen, n.sc.crs], [true, 12]);
+});
