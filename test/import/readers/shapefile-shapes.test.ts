@@ -192,6 +192,15 @@ test('a hole goes to the smallest outer containing it, whatever the order; an ou
   assert.deepEqual(decoded(poly(5, [o2, o1, hh]))!.coordinates, [[o2, hh], [o1]]);
 });
 
+test('containment across a slanted edge: the crossing point of the ray is computed, not just the box', () => {
+  // A right triangle (clockwise) under the line x + y = 10, and a square far away: two outers.
+  const T: Pt[] = [[0, 0], [0, 10], [10, 0], [0, 0]];
+  const S = cw(100, 100, 10);
+  const inside = ccw(3, 3, 1); // 3 + 3 < 10
+  const outside = ccw(6, 5, 0.5); // 6 + 5 > 10, yet inside the triangle's box
+  assert.deepEqual(decoded(poly(5, [T, S, inside, outside]))!.coordinates, [[T, inside], [S], [outside]]);
+});
+
 test('bounding-box edges: a hole starting exactly on an outer box edge is tested, one past it is not', () => {
   // Two outers; the hole's first point lies on the min-x / min-y edge of the second one's box
   // (on the ring itself: the ray test decides, and a point on the left/bottom edge counts inside).
