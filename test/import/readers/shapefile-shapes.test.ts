@@ -353,6 +353,11 @@ test('readShapefile: header checks of both files, record checks, with the featur
   assert.deepEqual(await readError(shp, dbf.subarray(0, 65)), ['feature 1: the .dbf is truncated: record 1 of the 2 its header announces is missing or incomplete', 1]);
   // The end marker where record 2 should be.
   assert.deepEqual(await readError(shp, dbfBytes(['a'], { records: 2 })), ['feature 2: the .dbf is truncated: record 2 of the 2 its header announces is missing or incomplete', 2]);
+  // The end marker followed by bytes enough for a record is still the end.
+  assert.deepEqual(await readError(shp, Buffer.concat([dbfBytes(['a'], { records: 2 }), Buffer.alloc(8, 0x20)])), [
+    'feature 2: the .dbf is truncated: record 2 of the 2 its header announces is missing or incomplete',
+    2,
+  ]);
   assert.deepEqual(await readError(shp, dbf.subarray(0, 65 + 9 + 8)), ['feature 2: the .dbf is truncated: record 2 of the 2 its header announces is missing or incomplete', 2]);
   // The .shp: a record header cut, a content length out of bounds, a content cut.
   assert.deepEqual(await readError(shp.subarray(0, 100 + 28 + 7), dbf), ['feature 2: the .shp ends after 1 records while the .dbf has 2', 2]);
@@ -363,6 +368,8 @@ test('readShapefile: header checks of both files, record checks, with the featur
   };
   assert.deepEqual(await readError(len(1), dbf), ['feature 1: corrupt .shp record header (content length 2)', 1]);
   assert.deepEqual(await readError(len(-2), dbf), ['feature 1: corrupt .shp record header (content length -4)', 1]);
+  // 2^30 bytes is the largest content accepted: here the file then ends inside it.
+  assert.deepEqual(await readError(len(1 << 29), dbf), ['feature 1: the .shp is truncated inside record 1', 1]);
   assert.deepEqual(await readError(len((1 << 29) + 1), dbf), [`feature 1: corrupt .shp record header (content length ${(1 << 30) + 2})`, 1]);
   // 2 words (4 bytes: the shape type alone) is the smallest content accepted: a null shape.
   const nul = Buffer.concat([Buffer.alloc(100), Buffer.from([0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0])]);
@@ -374,6 +381,19 @@ test('readShapefile: header checks of both files, record checks, with the featur
   assert.deepEqual(await readError(shpBytes([[1, 2], [3, 4], [5, 6]]), dbf), ['feature 3: the .shp has more records than the 2 of the .dbf', 3]);
   // Trailing bytes shorter than a record header are not a record.
   assert.equal((await readMem(shpBytes([[1, 2], [3, 4]], { extra: Buffer.alloc(7) }), dbf)).out.length, 2);
+});
+
+test('shapefileWkb: undefined for a feature of another reader; the geometry decoded once, kept as set', async () => {
+  assert.equal(shapefileWkb({ index: 1, properties: {}, geometry: null }), undefined);
+  const { out } = await readMem(shpBytes([[1, 2]]), dbfBytes(['a']));
+  const f = out[0];
+  assert.equal(f.geometry, f.geometry, 'the same object on each read');
+  assert.deepEqual(Object.keys(f), ['index', 'properties', 'geometry']);
+  f.geometry = null;
+  assert.equal(f.geometry, null);
+  assert.equal(shapefileWkb(f), undefined);
+  delete (f as { geometry?: unknown }).geometry;
+  assert.equal('geometry' in f, false, 'configurable: a target may drop it');
 });
 
 test('readShapefile closes both sources when the caller stops early', async () => {
