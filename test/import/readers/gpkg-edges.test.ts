@@ -113,6 +113,9 @@ test('WKB: cut anywhere or of an unknown type, a corrupt geometry with the featu
   assert.deepEqual(wkbToGeojson(line, 8), { type: 'LineString', coordinates: [[0, 1], [2, 3]] });
   fails(() => wkbToGeojson(new W(true).head(8).u32(0).buf, 3), 'corrupt WKB geometry', 3);
   fails(() => wkbToGeojson(new W(true).head(0).buf, 3), 'corrupt WKB geometry', 3);
+  // A count as the last four bytes: an empty collection.
+  assert.deepEqual(wkbToGeojson(new W(true).head(4).u32(0).buf, 1), { type: 'MultiPoint', coordinates: [] });
+  assert.deepEqual(wkbToGeojson(new W(false).head(2).u32(0).buf, 1), { type: 'LineString', coordinates: [] });
   // A point needs exactly its dimensions' bytes.
   const p3 = new W(true).head(1001).d(1, 2, 3).buf;
   assert.deepEqual(wkbToGeojson(p3, 1), { type: 'Point', coordinates: [1, 2] });
@@ -332,6 +335,41 @@ INSERT INTO gpkg_contents VALUES ('w', 'features', 'w', 0); INSERT INTO gpkg_geo
     const g = openGpkg(wr);
     try {
       fails(() => [...g.features('w')], 'w is a WITHOUT ROWID table (not supported)');
+    } finally {
+      g.close();
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('GeoPackages: the geometry column first, a NULL feature count, WITHOUT ROWID only as the table option; the lazy geometry', needsSqlite, () => {
+  const t = tempDir();
+  try {
+    const path = join(t.dir, 'first.gpkg');
+    const pt = blob(new W(true).head(1).d(4, 5).buf, 1, 0);
+    sqlite(
+      path,
+      gpkgSchema([]) +
+        `CREATE TABLE gpkg_ogr_contents (table_name TEXT NOT NULL PRIMARY KEY, feature_count INTEGER DEFAULT NULL);
+CREATE TABLE f (geom POINT, note TEXT DEFAULT 'WITHOUT ROWID', fid INTEGER PRIMARY KEY);
+INSERT INTO f (geom, fid) VALUES (${hex(pt)}, 3);
+INSERT INTO gpkg_contents VALUES ('f', 'features', 'f', 0); INSERT INTO gpkg_geometry_columns VALUES ('f', 'geom', 'POINT', 0, 0, 0);
+INSERT INTO gpkg_ogr_contents VALUES ('f', NULL);`,
+    );
+    const g = openGpkg(path);
+    try {
+      assert.deepEqual(g.layers.map((l) => [l.table, l.count]), [['f', undefined]], 'a NULL feature_count is no count (not the rowid)');
+      const [f] = [...g.features('f')];
+      assert.deepEqual([f.index, f.id, f.properties], [1, 3, { note: 'WITHOUT ROWID' }]);
+      assert.deepEqual(f.geometry, { type: 'Point', coordinates: [4, 5] });
+      assert.equal(f.geometry, f.geometry, 'decoded once');
+      assert.deepEqual(Object.keys(f), ['index', 'properties', 'id', 'geometry']);
+      f.geometry = { type: 'Point', coordinates: [0, 0] };
+      assert.deepEqual(f.geometry, { type: 'Point', coordinates: [0, 0] });
+      assert.equal(gpkgFeatureWkb(f), undefined, 'replaced: no stored WKB');
+      delete (f as { geometry?: unknown }).geometry;
+      assert.equal('geometry' in f, false);
     } finally {
       g.close();
     }
