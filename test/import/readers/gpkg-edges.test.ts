@@ -84,7 +84,7 @@ test('WKB: every type, both byte orders', () => {
 
 test('WKB: Z and M dropped, as ISO codes (1000s) or EWKB flags; the EWKB SRID skipped', () => {
   // ISO: 1001 XYZ, 2001 XYM, 3001 XYZM: the following point must be read at the right offset.
-  for (const [code, dims] of [[1001, 3], [2001, 3], [3001, 4], [1002, 3], [3002, 4]] as const) {
+  for (const [code, dims] of [[1001, 3], [2001, 3], [3001, 4], [1002, 3], [2002, 3], [3002, 4]] as const) {
     const isLine = code % 1000 === 2;
     const w = new W(true).head(code);
     if (isLine) w.u32(2);
