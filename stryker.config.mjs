@@ -24,12 +24,44 @@ export const SCOPES = {
       'test/import/readers/geojson.test.ts',
       'test/import/readers/gpkg.test.ts',
       'test/import/readers/zip.test.ts',
+      'test/import/readers/bytes.test.ts',
+      'test/import/readers/feature.test.ts',
+      'test/import/readers/geojson-edges.test.ts',
+      'test/import/readers/shapefile-shapes.test.ts',
+      'test/import/readers/gpkg-edges.test.ts',
     ],
   },
   // The parts of the readers measured so far (the whole scope is hours at one mutant at a time here),
   // each against its own unit tests: the zip reader with its upload limits; the .dbf decoding.
   'import-readers-zip': { mutate: ['src/import/readers/zip.ts'], tests: ['test/import/readers/zip.test.ts'], timeoutMS: 10_000 },
   'import-readers-dbf': { mutate: ['src/import/readers/shapefile-dbf.ts'], tests: ['test/import/readers/shapefile-dbf.test.ts'], timeoutMS: 10_000 },
+  // Each remaining reader against its own database-free test file(s) (~1 s a run on a quiet machine):
+  // the byte reader and sources; the feature value helpers with the pipeline's error classes; the
+  // GeoJSON scanner and sequences; the .shp decoding (the .dbf is import-readers-dbf); the GeoPackage.
+  'import-readers-bytes': { mutate: ['src/import/readers/bytes.ts'], tests: ['test/import/readers/bytes.test.ts'], timeoutMS: 10_000 },
+  'import-readers-feature': { mutate: ['src/import/readers/feature.ts', 'src/import/readers/errors.ts'], tests: ['test/import/readers/feature.test.ts'], timeoutMS: 10_000 },
+  'import-readers-geojson': { mutate: ['src/import/readers/geojson.ts'], tests: ['test/import/readers/geojson.test.ts', 'test/import/readers/geojson-edges.test.ts'], timeoutMS: 10_000 },
+  // The same file in two halves, to run side by side (~490 mutants), against the in-memory edge test
+  // alone (half the time of both files); survivors then rechecked against both files:
+  // `node scripts/mutation-recheck.mjs import-readers-geojson-a import-readers-geojson`. The halves: the
+  // helpers, the scanner's buffer, end and member values; then the scan loop and the file layouts.
+  'import-readers-geojson-a': { mutate: ['src/import/readers/geojson.ts:1-149'], tests: ['test/import/readers/geojson-edges.test.ts'], timeoutMS: 10_000 },
+  'import-readers-geojson-b': { mutate: ['src/import/readers/geojson.ts:150-398'], tests: ['test/import/readers/geojson-edges.test.ts'], timeoutMS: 10_000 },
+  'import-readers-shapefile': { mutate: ['src/import/readers/shapefile.ts'], tests: ['test/import/readers/shapefile.test.ts', 'test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
+  // The same file in halves against the in-memory test alone (the files of shapefile.test.ts go
+  // through the source resolver and the real samples): ring grouping and record parsing; then the
+  // decoders, the WKB writer and the streamed reader. Survivors rechecked against both files.
+  'import-readers-shapefile-a': { mutate: ['src/import/readers/shapefile.ts:1-164'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
+  'import-readers-shapefile-b': { mutate: ['src/import/readers/shapefile.ts:165-381'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
+  // The first half again in two (308 mutants were an hour under this session's load): the ring
+  // geometry and grouping; the record structure checks.
+  'import-readers-shapefile-rings': { mutate: ['src/import/readers/shapefile.ts:37-115'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
+  'import-readers-shapefile-records': { mutate: ['src/import/readers/shapefile.ts:116-164'], tests: ['test/import/readers/shapefile-shapes.test.ts'], timeoutMS: 10_000 },
+  'import-readers-gpkg': { mutate: ['src/import/readers/gpkg.ts'], tests: ['test/import/readers/gpkg.test.ts', 'test/import/readers/gpkg-edges.test.ts'], timeoutMS: 10_000 },
+  // The same file in halves against the edge test alone (gpkg.test.ts writes 5,000 features with
+  // ogr2ogr): the SQLite pages, records and column lists; then the layers, blobs and WKB.
+  'import-readers-gpkg-a': { mutate: ['src/import/readers/gpkg.ts:1-232'], tests: ['test/import/readers/gpkg-edges.test.ts'], timeoutMS: 10_000 },
+  'import-readers-gpkg-b': { mutate: ['src/import/readers/gpkg.ts:233-436'], tests: ['test/import/readers/gpkg-edges.test.ts'], timeoutMS: 10_000 },
   'fetch-http': { mutate: ['src/fetch/http.ts'], tests: ['test/fetch/http.test.ts', 'test/fetch/http-edges.test.ts'], timeoutMS: 20_000 },
   // The same file against the fast edge test alone (http.test.ts waits a real second and runs a server
   // per file); its survivors are then rechecked against both files (scripts/mutation-recheck.mjs).
@@ -72,7 +104,8 @@ export default {
   concurrency: 1,
   timeoutMS: scope.timeoutMS ?? 60_000,
   coverageAnalysis: 'off',
-  ignorePatterns: ['data', 'bench/out', 'docs', 'reports', '.stryker-tmp', '.terroir-cache', '.scratch', 'node_modules/.cache'],
+  // '.stryker-tmp*': the sandboxes of scopes running side by side (--tempDirName) are not copied into each other.
+  ignorePatterns: ['data', 'bench/out', 'docs', 'reports', '.stryker-tmp*', '.terroir-cache', '.scratch', 'node_modules/.cache'],
   reporters: ['clear-text', 'json', 'progress-append-only'],
   jsonReporter: { fileName: `reports/mutation/${process.env.MUTATION_SCOPE ?? 'geo'}.json` },
   tempDirName: '.stryker-tmp',

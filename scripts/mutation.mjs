@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run mutation [-- scope…]`: StrykerJS over each scope of stryker.config.mjs (all by default),
+// `npm run mutation [-- scope… [--stryker-option value…]]`: StrykerJS over each scope of stryker.config.mjs (all by default),
 // one after the other, one mutant at a time; then the score of each. Not part of CI: it runs the
 // scope's test files once per mutant (minutes per scope on two cores).
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,7 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { SCOPES } from '../stryker.config.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const asked = process.argv.slice(2);
+// Options from the first `--…` on go to Stryker as they are (`-- geo --tempDirName .stryker-tmp-2`: a
+// sandbox of its own, so that two scopes can run side by side).
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((a) => a.startsWith('--'));
+const asked = firstOption < 0 ? args : args.slice(0, firstOption);
+const strykerOptions = firstOption < 0 ? [] : args.slice(firstOption);
 const unknown = asked.filter((s) => !(s in SCOPES));
 if (unknown.length) {
   console.error(`unknown scope ${unknown.join(', ')}; scopes: ${Object.keys(SCOPES).join(', ')}`);
@@ -38,7 +43,7 @@ function score(file) {
 const results = [];
 for (const s of scopes) {
   console.log(`\n# mutation scope ${s}: ${SCOPES[s].mutate.join(' ')} ← ${SCOPES[s].tests.join(' ')}`);
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs'], {
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs', ...strykerOptions], {
     cwd: root,
     stdio: 'inherit',
     env: { ...env, MUTATION_SCOPE: s },

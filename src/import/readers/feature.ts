@@ -33,9 +33,12 @@ export function text(v: unknown): string | null {
   return s === '' ? null : s;
 }
 
+/** A number, or null when absent or blank (a text of spaces is absent, as for `text`: not `Number('  ')`, 0). */
 export function num(v: unknown): number | null {
-  if (v === null || v === undefined || v === '') return null;
-  const n = typeof v === 'number' ? v : Number(String(v).trim().replace(',', '.'));
+  if (v === null || v === undefined) return null;
+  const s = typeof v === 'number' ? null : String(v).trim();
+  if (s === '') return null;
+  const n = s === null ? (v as number) : Number(s.replace(',', '.'));
   if (!Number.isFinite(n)) throw new Error(`not a number: ${JSON.stringify(v)}`);
   return n;
 }

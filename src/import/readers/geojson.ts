@@ -77,6 +77,8 @@ const PRIM_END = /[,}\s]/g;
 /** Incremental FeatureCollection scanner: push text, get the completed features back. */
 export class FeatureCollectionScanner {
   #buf = '';
+  /** Characters dropped from the front of #buf so far: #base + #i is the position in the whole text. */
+  #base = 0;
   #i = 0;
   #depth = 0;
   #started = false;
@@ -96,6 +98,11 @@ export class FeatureCollectionScanner {
     return this.#count;
   }
 
+  /** Characters of text held: what an unfinished member or feature needs, not what was read before it. */
+  get buffered(): number {
+    return this.#buf.length;
+  }
+
   push(chunk: string, out: SourceFeature[]): void {
     // Keep only what an unfinished token or element needs; before `features`, everything (a file
     // whose root is a single Feature is parsed whole at the end).
@@ -105,6 +112,7 @@ export class FeatureCollectionScanner {
     if (!this.#featuresSeen) keep = 0;
     if (keep > 0) {
       this.#buf = this.#buf.slice(keep);
+      this.#base += keep;
       this.#i -= keep;
       if (this.#elemStart >= 0) this.#elemStart -= keep;
       if (this.#capStart >= 0) this.#capStart -= keep;
@@ -144,7 +152,7 @@ export class FeatureCollectionScanner {
   }
 
   #syntax(what: string): never {
-    throw new SourceError(`invalid GeoJSON: ${what} at character ${this.#i}`, this.#inFeatures ? this.#count + 1 : undefined);
+    throw new SourceError(`invalid GeoJSON: ${what} at character ${this.#base + this.#i}`, this.#inFeatures ? this.#count + 1 : undefined);
   }
 
   #scan(out: SourceFeature[], final: boolean) {
