@@ -11,6 +11,7 @@ import { SourceError } from '../../../src/import/readers/errors.ts';
 import { tempDir } from '../helpers.ts';
 
 const HAS_SQLITE = spawnSync('sqlite3', ['-version']).status === 0;
+if (!HAS_SQLITE && process.env.CI === 'true') throw new Error('CI=true and the sqlite3 command is not installed (.ci/run installs it): the GeoPackage edge cases must run in CI');
 const needsSqlite = { skip: HAS_SQLITE ? false : 'needs the sqlite3 command to write the GeoPackages' };
 
 /** WKB writer for the tests: little or big endian, any type code, doubles. */
