@@ -18,7 +18,7 @@ import { describeRule, restrictedRoutes, tileRule } from '../ogc/routes-access.t
 import type { Catalog } from '../catalog/catalog.ts';
 import { isPublic, scopesOf, type AccessRule } from '../auth/access.ts';
 import { encodeTile } from './encode.ts';
-import { MAX_ZOOM, minZoom, tileAddress, type TileAddress } from './tile.ts';
+import { MAX_ZOOM, tileAddress, type TileAddress } from './tile.ts';
 
 export interface TilesOptions {
   collections: Collections;
@@ -73,7 +73,7 @@ function tileRoutes(app: FastifyInstance, segment: string, access: AccessRule, r
     noQuery(req);
     const c = await resolve(req);
     const tile = tileAddress(raw, names);
-    const min = minZoom(c.layer);
+    const min = c.layer.minZoom; // its definition's (src/catalog, default 13)
     if (tile.z < min) throw notFound(`tiles of ${c.id} start at zoom ${min} (a tile at zoom ${tile.z} would carry more features than a map can show)`);
     const etag = tileEtag(c, db.backend, tile);
     reply.header('etag', etag).header('cache-control', isPublic(access) ? CACHE_CONTROL : PRIVATE_CACHE_CONTROL).header('vary', 'accept-encoding');
@@ -114,7 +114,7 @@ function tileRoutes(app: FastifyInstance, segment: string, access: AccessRule, r
     noQuery(req);
     const c = await resolve(req);
     const stats = await collections.stats(c);
-    const min = minZoom(c.layer);
+    const min = c.layer.minZoom; // its definition's (src/catalog, default 13)
     const bounds = stats.extent ?? [-180, -85.0511, 180, 85.0511];
     const fields = Object.fromEntries(tileProperties(c.layer).map((p) => [p.name, p.type === 'string' ? 'String' : p.type === 'boolean' ? 'Boolean' : 'Number']));
     return {

@@ -4,7 +4,6 @@
  * features per tile, and the encoding constants both backends share.
  */
 import { invalidParam } from '../http/problems.ts';
-import type { LayerDescriptor } from '../catalog/layer.ts';
 
 export const EXTENT = 4096;
 export const BUFFER = 64;
@@ -29,11 +28,6 @@ export function tileAddress(raw: { z: string; x: string; y: string }, names: { z
   const z = int(names.z, raw.z, MAX_ZOOM);
   const last = 2 ** z - 1;
   return { z, x: int(names.x, raw.x, last), y: int(names.y, raw.y, last) };
-}
-
-/** The zoom from which a layer's tiles are served: its definition's `minZoom` (src/catalog, default 13). */
-export function minZoom(layer: LayerDescriptor): number {
-  return layer.minZoom;
 }
 
 /** The tile's bounds in WGS84 lon/lat, widened by the buffer (what the query selects). */

@@ -46,12 +46,11 @@ test(`${BACKEND}: 1,000 wrong keys in a row are all 401 and slowed; no key mater
   // ever get a 401). Retried once, counted, and the count bounded below, so a node that really drops
   // connections still fails the test.
   let resets = 0;
-  const sendOnce = send;
   const sendRetrying = (key: string, i: number): ReturnType<typeof send> =>
-    sendOnce(key, i).catch((e: Error & { cause?: { code?: string } }) => {
+    send(key, i).catch((e: Error & { cause?: { code?: string } }) => {
       if (!['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(e.cause?.code ?? '')) throw e;
       resets++;
-      return sendOnce(key, i);
+      return send(key, i);
     });
   // A route's first request compiles its schemas and warms the code (src/http/lazy-schemas.ts): done
   // with the valid key first (GET, and a POST refused for its body), so that what is timed below is
