@@ -39,7 +39,9 @@ for (const store of ['database', 'redis'] as const) {
     test('a quota runs out with a 429 naming the policy, then resets when its window ends', async () => {
       assert.equal(t.app.quotaStore.kind, store);
       const { key } = await issueKey(t.db, { organisation: t.world.bureau.id, scopes: ['cartobio:territoires'], quota: '3/day' });
-      jumpTo(windowOf('day', now()).end - 3_600_000); // 23:00 UTC: a reset in one hour
+      // 23:00 UTC: a reset in one hour (tomorrow's 23:00 when the test runs after 23:00: it failed then).
+      const eleven = windowOf('day', now()).end - 3_600_000;
+      jumpTo(eleven > now() ? eleven : windowOf('day', now() + 86_400_000).end - 3_600_000);
       const jumped = Date.now();
       for (const left of [2, 1, 0]) {
         const res = await call(key);
