@@ -10,27 +10,11 @@ import { geojsonToWkb } from '../../../src/import/wkb.ts';
 import type { ByteSource } from '../../../src/import/readers/bytes.ts';
 import { SourceError } from '../../../src/import/readers/errors.ts';
 import type { SourceFeature } from '../../../src/import/readers/feature.ts';
+import { polyRecord } from './shape-records.ts';
 
 type Pt = [number, number];
 
-/** A poly-line (3, 13, 23) or polygon (5, 15, 25) record: header, part starts, points (then Z/M bytes if asked). */
-function poly(type: number, parts: Pt[][], extra = 0): Buffer {
-  const pts = parts.flat();
-  const b = Buffer.alloc(44 + parts.length * 4 + pts.length * 16 + extra);
-  b.writeInt32LE(type, 0);
-  b.writeInt32LE(parts.length, 36);
-  b.writeInt32LE(pts.length, 40);
-  let k = 0;
-  parts.forEach((p, i) => {
-    b.writeInt32LE(k, 44 + i * 4);
-    k += p.length;
-  });
-  pts.forEach(([x, y], i) => {
-    b.writeDoubleLE(x, 44 + parts.length * 4 + i * 16);
-    b.writeDoubleLE(y, 52 + parts.length * 4 + i * 16);
-  });
-  return b;
-}
+const poly = (type: number, parts: Pt[][], extra = 0) => polyRecord(type, parts, extra);
 
 function point(type: number, x: number, y: number, extra = 0): Buffer {
   const b = Buffer.alloc(20 + extra);

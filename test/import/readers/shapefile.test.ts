@@ -11,6 +11,7 @@ import type { SourceFeature } from '../../../src/import/readers/feature.ts';
 import { resolveSources } from '../../../src/import/sources.ts';
 import { skipWithoutShared, sharedPath } from '../../helpers/shared.ts';
 import { ZONE_FIELDS, tempDir, writeShapefile } from '../helpers.ts';
+import { polyRecord } from './shape-records.ts';
 
 const FIX = new URL('../../fixtures/import/', import.meta.url).pathname;
 const NAMES = ["Étang de l'Œuvre", 'Prés du Château', 'Noué-sur-Aÿ'];
@@ -168,23 +169,7 @@ test('a truncated .shp, and a .shp/.dbf record count mismatch, are errors', asyn
 });
 
 test('shape records: null, points, lines, rings given counter-clockwise only (organised by containment)', () => {
-  const rec = (type: number, parts: number[][][]) => {
-    const pts = parts.flat();
-    const b = Buffer.alloc(44 + parts.length * 4 + pts.length * 16);
-    b.writeInt32LE(type, 0);
-    b.writeInt32LE(parts.length, 36);
-    b.writeInt32LE(pts.length, 40);
-    let k = 0;
-    parts.forEach((p, i) => {
-      b.writeInt32LE(k, 44 + i * 4);
-      k += p.length;
-    });
-    pts.forEach(([x, y], i) => {
-      b.writeDoubleLE(x, 44 + parts.length * 4 + i * 16);
-      b.writeDoubleLE(y, 52 + parts.length * 4 + i * 16);
-    });
-    return b;
-  };
+  const rec = polyRecord;
   const nul = Buffer.alloc(4);
   assert.equal(decodeShape(nul, 1), null);
   const pt = Buffer.alloc(20);
